@@ -1,0 +1,54 @@
+"""Descriptive statistics, Pearson correlations with two-sided p-values, and VIFs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from reporter.results import Correlations, Descriptive
+
+
+def descriptives(frame: pd.DataFrame, variables: list[str]) -> dict[str, Descriptive]:
+    """n, mean, sd (n-1), min and max of each variable, as Stata's `summarize`."""
+    out = {}
+    for name in variables:
+        col = frame[name].dropna().to_numpy(dtype=float)
+        out[name] = Descriptive(n=int(col.size), mean=float(col.mean()),
+                                sd=float(col.std(ddof=1)), min=float(col.min()),
+                                max=float(col.max()))
+    return out
+
+
+def correlations(frame: pd.DataFrame, variables: list[str]) -> Correlations:
+    """Pearson r with the two-sided p of t = r·sqrt((n-2)/(1-r²)) on n-2 df (R's cor.test)."""
+    data = frame[variables].to_numpy(dtype=float)
+    n = data.shape[0]
+    r = np.corrcoef(data, rowvar=False)
+    r = np.clip(r, -1.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = r * np.sqrt((n - 2) / (1.0 - r ** 2))
+    p = 2 * stats.t.sf(np.abs(t), n - 2)
+    np.fill_diagonal(r, 1.0)
+    np.fill_diagonal(p, 0.0)
+    table_r = {a: {b: float(r[i, j]) for j, b in enumerate(variables)}
+               for i, a in enumerate(variables)}
+    table_p = {a: {b: float(p[i, j]) for j, b in enumerate(variables)}
+               for i, a in enumerate(variables)}
+    return Correlations(variables=tuple(variables), r=table_r, p=table_p)
+
+
+def vif(frame: pd.DataFrame, regressors: list[str]) -> dict[str, float]:
+    """1/(1-R²_j) of each regressor on the others with an intercept (car::vif, Stata estat vif)."""
+    if len(regressors) < 2:
+        return {}
+    data = frame[regressors].to_numpy(dtype=float)
+    out = {}
+    for j, name in enumerate(regressors):
+        target = data[:, j]
+        others = np.column_stack([np.ones(len(target)), np.delete(data, j, axis=1)])
+        coef, *_ = np.linalg.lstsq(others, target, rcond=None)
+        resid = target - others @ coef
+        r2 = 1.0 - (resid @ resid) / ((target - target.mean()) @ (target - target.mean()))
+        out[name] = float(1.0 / (1.0 - r2)) if r2 < 1.0 else float("inf")
+    return out

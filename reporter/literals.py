@@ -1,0 +1,15 @@
+"""Config enums as `Literal` aliases, validated once at load with the allowed values listed."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Language = Literal["zh", "en"]
+OutputFormat = Literal["pdf", "html", "json"]
+ClusterBy = Literal["entity"]
+Parentheses = Literal["t", "se"]
+
+LANGUAGES: tuple[str, ...] = get_args(Language)
+OUTPUT_FORMATS: tuple[str, ...] = get_args(OutputFormat)
+CLUSTER_BY: tuple[str, ...] = get_args(ClusterBy)
+PARENTHESES: tuple[str, ...] = get_args(Parentheses)

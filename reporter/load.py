@@ -1,0 +1,214 @@
+"""Read a panel file, normalise encodings and headers, and check the panel's shape.
+
+Accepts CSV (UTF-8, UTF-8 with BOM, or GBK/GB18030 as Excel writes it in China; detected
+from the bytes, never asked of the user), XLSX and Parquet. Every error names the file and
+the row (as the user sees it in a spreadsheet: the header is row 1) or the column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from reporter.config import Config
+from reporter.errors import InputError
+
+MIN_ENTITIES = 2
+MIN_PERIODS = 3
+_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A validated panel: rows sorted by entity then time, one row per entity-time."""
+
+    frame: pd.DataFrame
+    entity: str
+    time: str
+    path: Path
+    sha256: str
+    encoding: str | None
+    entity_names: dict[str, dict[str, str]]
+
+    @property
+    def entities(self) -> list[str]:
+        return list(dict.fromkeys(self.frame[self.entity]))
+
+    @property
+    def periods(self) -> list[int]:
+        return sorted(self.frame[self.time].unique().tolist())
+
+    @property
+    def balanced(self) -> bool:
+        return len(self.frame) == len(self.entities) * len(self.periods)
+
+    def entity_name(self, entity: str, lang: str) -> str:
+        return self.entity_names.get(entity, {}).get(lang, entity)
+
+
+def _clean_header(name: object) -> str:
+    """Headers as Excel users type them: NFKC (full-width to half-width), no stray spaces."""
+    return unicodedata.normalize("NFKC", str(name)).replace("\ufeff", "").strip()
+
+
+def read_table(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str | None, str]:
+    """Read the raw table as text cells; returns (frame, encoding, sha256 of the bytes)."""
+    if not path.is_file():
+        raise InputError("load.not_found", file=path)
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    encoding: str | None = None
+    try:
+        if suffix in {".csv", ".txt"}:
+            text, encoding = _decode(data, path)
+            if not text.strip():
+                raise InputError("load.empty", file=path)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                                skipinitialspace=True)
+        elif suffix in {".xlsx", ".xlsm"}:
+            frame = _read_excel(path, sheet)
+        elif suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            raise InputError("load.bad_format", file=path, suffix=suffix or "—")
+    except InputError:
+        raise
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
+        raise InputError("load.unreadable", file=path, detail=str(exc).splitlines()[0]) from None
+    if frame.shape[0] == 0:
+        raise InputError("load.no_rows", file=path)
+    frame.columns = [_clean_header(c) for c in frame.columns]
+    duplicated = frame.columns[frame.columns.duplicated()].tolist()
+    if duplicated:
+        raise InputError("load.duplicate_column", file=path, column=duplicated[0])
+    return frame, encoding, digest
+
+
+def _decode(data: bytes, path: Path) -> tuple[str, str]:
+    for encoding in _ENCODINGS:
+        try:
+            return data.decode(encoding), ("gbk" if encoding == "gb18030" else encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError("load.bad_encoding", file=path)
+
+
+def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
+    sheets = pd.ExcelFile(path, engine="openpyxl")
+    names = [str(s) for s in sheets.sheet_names]
+    if sheet is None:
+        if len(names) > 1:
+            raise InputError("load.many_sheets", file=path, sheets=", ".join(names))
+        sheet = names[0]
+    elif sheet not in names:
+        raise InputError("load.no_sheet", file=path, sheet=sheet, sheets=", ".join(names))
+    frame = sheets.parse(sheet, dtype=object)
+    unnamed = [c for c in frame.columns if str(c).startswith("Unnamed:")]
+    if unnamed:
+        raise InputError("load.merged_header", file=path, column=unnamed[0])
+    return frame
+
+
+def _require_column(frame: pd.DataFrame, column: str, path: Path, key: str) -> None:
+    if column not in frame.columns:
+        close = difflib.get_close_matches(column, [str(c) for c in frame.columns], n=1)
+        raise InputError("load.missing_column", file=path, column=column, key=key,
+                         suggestion=close[0] if close else "—",
+                         columns=", ".join(map(str, frame.columns)))
+
+
+def _numeric(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
+    """Parse one column as numbers; a cell that is not a number is named by row and column."""
+    raw = frame[column]
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        return raw.astype(float)
+    text = raw.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
+                   else unicodedata.normalize("NFKC", str(v)).strip())
+    blank = text.isin(["", "NA", "N/A", "NaN", "nan", "-", "--", "."])
+    values = pd.to_numeric(text.where(~blank), errors="coerce")
+    bad = values.isna() & ~blank
+    if bad.any():
+        position = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError("load.not_numeric", file=path, row=position + 2, column=column,
+                         value=str(raw.iloc[position])[:40], count=int(bad.sum()))
+    return values.astype(float)
+
+
+def load_panel(config: Config) -> Panel:
+    """Read `config.data.path` and check it against the model the config declares."""
+    spec = config.data
+    path = spec.path
+    frame, encoding, digest = read_table(path, spec.sheet)
+    _require_column(frame, spec.entity, path, "data.entity")
+    _require_column(frame, spec.time, path, "data.time")
+    for variable in config.model.variables:
+        _require_column(frame, variable, path, "model")
+    if spec.entity_names_en:
+        _require_column(frame, spec.entity_names_en, path, "data.entity_names_en")
+
+    out = pd.DataFrame(index=frame.index)
+    entity = frame[spec.entity].map(lambda v: "" if pd.isna(v) else str(v).strip())
+    missing_entity = entity.eq("")
+    if missing_entity.any():
+        row = int(np.flatnonzero(missing_entity.to_numpy())[0]) + 2
+        raise InputError("load.missing_key", file=path, row=row, column=spec.entity)
+    out[spec.entity] = entity
+    time = _numeric(frame, spec.time, path)
+    bad_time = time.isna() | (time != np.round(time))
+    if bad_time.any():
+        position = int(np.flatnonzero(bad_time.to_numpy())[0])
+        raise InputError("load.bad_time", file=path, row=position + 2, column=spec.time,
+                         value=str(frame[spec.time].iloc[position])[:40])
+    out[spec.time] = time.astype(int)
+    for variable in config.model.variables:
+        out[variable] = _numeric(frame, variable, path)
+
+    duplicated = out.duplicated([spec.entity, spec.time], keep=False)
+    if duplicated.any():
+        rows = np.flatnonzero(duplicated.to_numpy())
+        first, second = int(rows[0]), int(rows[1])
+        raise InputError("load.duplicate_key", file=path, row=second + 2, first_row=first + 2,
+                         entity=spec.entity, entity_value=out[spec.entity].iloc[first],
+                         time=spec.time, time_value=int(out[spec.time].iloc[first]))
+
+    for variable in config.model.variables:
+        missing = out[variable].isna()
+        if missing.all():
+            raise InputError("load.all_missing", file=path, column=variable)
+        if missing.any():
+            cells = out.loc[missing, [spec.entity, spec.time]]
+            where = "; ".join(f"{e} {t}" for e, t in cells.head(5).itertuples(index=False))
+            raise InputError("load.missing_values", file=path, column=variable,
+                             count=int(missing.sum()), cells=where,
+                             row=int(np.flatnonzero(missing.to_numpy())[0]) + 2)
+
+    n_entities = out[spec.entity].nunique()
+    n_periods = out[spec.time].nunique()
+    if n_entities < MIN_ENTITIES:
+        raise InputError("load.too_few_entities", file=path, column=spec.entity,
+                         found=n_entities, needed=MIN_ENTITIES)
+    if n_periods < MIN_PERIODS:
+        raise InputError("load.too_few_periods", file=path, column=spec.time,
+                         found=n_periods, needed=MIN_PERIODS)
+    if config.study.year not in set(out[spec.time]):
+        raise InputError("load.no_report_year", file=path, column=spec.time,
+                         year=config.study.year, first=int(out[spec.time].min()),
+                         last=int(out[spec.time].max()))
+
+    names: dict[str, dict[str, str]] = {}
+    if spec.entity_names_en:
+        english = frame[spec.entity_names_en].astype(str).str.strip()
+        for key, en in zip(out[spec.entity], english, strict=True):
+            names.setdefault(key, {"zh": key, "en": en})
+
+    out = out.sort_values([spec.entity, spec.time], kind="mergesort").reset_index(drop=True)
+    return Panel(frame=out, entity=spec.entity, time=spec.time, path=path, sha256=digest,
+                 encoding=encoding, entity_names=names)

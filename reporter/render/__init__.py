@@ -1,0 +1,1 @@
+"""Charts, tables and templates: the only stage where language enters."""

@@ -1,0 +1,91 @@
+"""One brief in one language: key messages, charts, tables and the template context."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reporter import __version__
+from reporter.config import Config
+from reporter.render import fmt
+from reporter.render.charts import status_chart
+from reporter.render.html import render_html
+from reporter.render.i18n import Translator, load_catalogue
+from reporter.render.tables import build_tables
+from reporter.results import Finding, Results
+
+
+@dataclass(frozen=True)
+class RenderedBrief:
+    lang: str
+    html: str
+    charts: dict[str, Path]
+
+
+def _sentence(finding: Finding, results: Results, config: Config, t: Translator) -> str:
+    p = finding.params
+    labels = {"dependent": config.label(config.model.dependent, t.lang),
+              "core": config.label(config.model.core, t.lang)}
+    if finding.key == "core_effect":
+        text = t(f"finding.core_effect.{finding.grade}.{p['direction']}", **labels,
+                 estimate=fmt.num(p["estimate"]), p_value=fmt.pval(p["p_value"]),
+                 ci_low=fmt.num(p["ci_low"]), ci_high=fmt.num(p["ci_high"]))
+        if p["few_clusters"]:
+            text += " " + t("finding.few_clusters", n_clusters=p["n_clusters"])
+        return text
+    if finding.key == "trend":
+        return t(f"finding.trend.{'up' if p['change'] >= 0 else 'down'}", **labels,
+                 first_year=p["first_year"], last_year=p["last_year"], first=fmt.num(p["first"]),
+                 last=fmt.num(p["last"]), change=fmt.num(p["change"]))
+    if finding.key == "ranking":
+        names = {e.entity: e.names[t.lang] for e in results.status.entities}
+        return t("finding.ranking", **labels, year=p["year"], leader=names[p["leader"]],
+                 leader_value=fmt.num(p["leader_value"]), laggard=names[p["laggard"]],
+                 laggard_value=fmt.num(p["laggard_value"]), gap=fmt.num(p["gap"]))
+    return t(f"finding.{finding.key}", **labels, **p)
+
+
+def _preparation(results: Results, config: Config, lang: str) -> dict[str, Any] | None:
+    steps = [s for s in results.preparation if s.step == "winsorize"]
+    if not steps:
+        return None
+    lower, upper = steps[0].params["lower"], steps[0].params["upper"]
+    changed = [f"{config.label(s.column, lang)} {s.count}" for s in steps if s.count]
+    return {"lower": f"{lower * 100:g}", "upper": f"{upper * 100:g}",
+            "count": sum(s.count for s in steps), "columns": "; ".join(changed) or "—"}
+
+
+def render_brief(results: Results, config: Config, lang: str, template_dirs: Sequence[Path],
+                 chart_dir: Path, meta: dict[str, Any]) -> RenderedBrief:
+    """Build the context for `lang` and render the brief's HTML; charts go to `chart_dir`
+    and are referenced relative to its parent (the output folder)."""
+    t = Translator(load_catalogue(template_dirs, lang), lang)
+    labels = {"dependent": config.label(config.model.dependent, lang),
+              "core": config.label(config.model.core, lang)}
+    charts = {"status": status_chart(results.status, config, t,
+                                     chart_dir / f"status_{lang}.png")}
+    context = {
+        "t": t, "lang": lang, "labels": labels,
+        "study": {"title": config.study.title.get(lang), "region": config.study.region.get(lang),
+                  "year": config.study.year, "illustrative": config.study.illustrative},
+        "data": results.data,
+        "key_messages": [_sentence(f, results, config, t) for f in results.findings],
+        "tables": build_tables(results, config, t),
+        "charts": {name: f"{chart_dir.name}/{path.name}" for name, path in charts.items()},
+        "preparation": _preparation(results, config, lang),
+        "equation": t("method.equation", **labels),
+        "meta": {**meta, "software": _software(meta)},
+    }
+    html = render_html(template_dirs, context)
+    return RenderedBrief(lang=lang, html=html, charts=charts)
+
+
+def _software(meta: dict[str, Any]) -> str:
+    versions = meta.get("versions", {})
+    parts = [f"reporter {__version__}", f"Python {platform.python_version()}"]
+    parts += [f"{name} {version}" for name, version in versions.items()
+              if name not in ("reporter", "python")]
+    return ", ".join(parts)

@@ -1,0 +1,66 @@
+"""Charts in one look shared with the tables: the CJK font, thin rules, one accent colour.
+
+matplotlib is imported lazily: `reporter --help` should not pay for it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reporter.config import Config
+from reporter.render.i18n import Translator
+from reporter.results import Status
+
+FONT_FAMILY = ["Noto Sans CJK SC", "DejaVu Sans"]
+ACCENT = "#1f4e79"
+MUTED = "#9db3c8"
+DPI = 200
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({
+        "font.family": "sans-serif", "font.sans-serif": FONT_FAMILY,
+        "axes.unicode_minus": False, "font.size": 9, "axes.titlesize": 10,
+        "axes.spines.top": False, "axes.spines.right": False, "axes.linewidth": 0.6,
+        "xtick.major.width": 0.6, "ytick.major.width": 0.6, "axes.grid": True,
+        "grid.linewidth": 0.3, "grid.color": "#cccccc", "svg.hashsalt": "reporter",
+        "savefig.dpi": DPI, "figure.dpi": DPI,
+    })
+    return plt
+
+
+def status_chart(status: Status, config: Config, t: Translator, path: Path) -> Path:
+    """Left: the dependent's regional mean and range by year; right: entities ranked in
+    the reporting year."""
+    plt = _pyplot()
+    dependent = config.label(config.model.dependent, t.lang)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.0, 3.0),
+                                      gridspec_kw={"width_ratios": [1.15, 1]})
+    years = list(status.years)
+    left.fill_between(years, status.dependent_min, status.dependent_max, color=MUTED,
+                      alpha=0.45, linewidth=0, label=t("chart.status.range"))
+    left.plot(years, status.dependent_mean, color=ACCENT, marker="o", markersize=3,
+              linewidth=1.4, label=t("chart.status.mean"))
+    left.set_title(t("chart.status.trend_title", variable=dependent), loc="left")
+    step = -(-len(years) // 6)
+    left.set_xticks(years[::step])
+    left.legend(frameon=False, fontsize=8, loc="best")
+
+    entities = list(reversed(status.entities))
+    names = [e.names[t.lang] for e in entities]
+    values = [e.value for e in entities]
+    colors = [ACCENT if e.rank <= 3 else MUTED for e in entities]
+    right.barh(names, values, color=colors, height=0.65)
+    right.set_title(t("chart.status.rank_title", year=status.report_year), loc="left")
+    right.grid(axis="y", visible=False)
+    right.tick_params(axis="y", labelsize=7 if len(names) > 15 else 8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)
+    return path

@@ -1,0 +1,32 @@
+"""Number formatting for tables and text: one place, so tables and sentences agree."""
+
+from __future__ import annotations
+
+import math
+
+
+def num(value: float | None, digits: int = 3) -> str:
+    """Fixed decimals with a true minus sign; blank for a missing value."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    text = f"{value:,.{digits}f}" if abs(value) >= 10_000 else f"{value:.{digits}f}"
+    if text.startswith("-") and float(text.replace(",", "")) == 0:
+        text = text[1:]
+    return text.replace("-", "\u2212")
+
+
+def pval(value: float | None) -> str:
+    if value is None:
+        return ""
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def stars(p: float | None) -> str:
+    """*** p<0.01, ** p<0.05, * p<0.10 (the journals' convention; the note says so)."""
+    if p is None:
+        return ""
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
+
+
+def integer(value: int | None) -> str:
+    return "" if value is None else f"{value:,d}"

@@ -1,0 +1,59 @@
+"""Jinja2 in its sandbox, with autoescaping, loading an editor's folder before the defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from reporter.config import PACKAGE_ROOT
+from reporter.errors import InputError
+
+DEFAULT_TEMPLATES = PACKAGE_ROOT / "templates"
+BRIEF_TEMPLATE = "brief.html.j2"
+
+
+def environment(template_dirs: Sequence[Path]):
+    """A SandboxedEnvironment: editors may change wording and layout, not reach Python."""
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from reporter.render import fmt
+
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader([str(d) for d in template_dirs]),
+        autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+    env.filters.update(num=fmt.num, pval=fmt.pval, stars=fmt.stars, integer=fmt.integer)
+    return env
+
+
+def render_html(template_dirs: Sequence[Path], context: dict[str, Any],
+                name: str = BRIEF_TEMPLATE) -> str:
+    """Render one template; any template error names the file and line (exit 2)."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+    from jinja2.exceptions import SecurityError
+
+    env = environment(template_dirs)
+    try:
+        return env.get_template(name).render(**context)
+    except InputError:
+        raise
+    except TemplateSyntaxError as exc:
+        raise InputError("render.template", file=exc.filename or name, line=exc.lineno,
+                         detail=exc.message or str(exc)) from None
+    except (TemplateError, SecurityError) as exc:
+        file, line = _template_location(exc, name)
+        raise InputError("render.template", file=file, line=line, detail=str(exc)) from None
+
+
+def _template_location(exc: BaseException, default: str) -> tuple[str, object]:
+    """The innermost template frame of a rendering error's traceback."""
+    tb = exc.__traceback__
+    file, line = default, "?"
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith((".j2", ".html", ".css")):
+            file, line = name, tb.tb_lineno
+        tb = tb.tb_next
+    return file, line

@@ -1,0 +1,201 @@
+"""The typed, immutable results that every stage after the battery reads.
+
+Results are labelled by variable name, as linearmodels' are. `results.json` is their
+serialisation (`to_json`); templates and findings read only these objects.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
+from types import MappingProxyType
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+def _frozen(mapping: Mapping | None = None) -> Mapping:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    estimate: float
+    std_error: float
+    stat: float
+    p_value: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    """One estimated model. `cov_type` names the covariance convention, e.g.
+    `cluster_entity_stata` for Stata's `vce(cluster id)` small-sample scaling."""
+
+    id: str
+    label: Mapping[str, str]
+    estimator: str
+    dependent: str
+    regressors: tuple[str, ...]
+    nobs: int
+    n_entities: int
+    n_periods: int
+    n_clusters: int
+    df_resid: int
+    df_inference: int
+    r2: float
+    r2_within: float | None
+    entity_effects: bool
+    time_effects: bool
+    cov_type: str
+    coefficients: Mapping[str, Coefficient]
+    diagnostics: Mapping[str, Any] = field(default_factory=_frozen)
+
+    def coef(self, name: str) -> Coefficient:
+        return self.coefficients[name]
+
+
+@dataclass(frozen=True)
+class Descriptive:
+    n: int
+    mean: float
+    sd: float
+    min: float
+    max: float
+
+
+@dataclass(frozen=True)
+class Correlations:
+    """Pearson r and two-sided p for every pair of `variables`."""
+
+    variables: tuple[str, ...]
+    r: Mapping[str, Mapping[str, float]]
+    p: Mapping[str, Mapping[str, float]]
+
+
+@dataclass(frozen=True)
+class TestResult:
+    stat: float
+    df: float
+    p_value: float
+    extra: Mapping[str, Any] = field(default_factory=_frozen)
+
+
+@dataclass(frozen=True)
+class PrepStep:
+    """One preparation step, recorded so the methods appendix can state what was done."""
+
+    step: str
+    column: str
+    count: int
+    params: Mapping[str, Any] = field(default_factory=_frozen)
+
+
+@dataclass(frozen=True)
+class EntityStatus:
+    """One entity's level of the dependent variable in the reporting year."""
+
+    entity: str
+    names: Mapping[str, str]
+    value: float
+    rank: int
+    change: float | None
+
+
+@dataclass(frozen=True)
+class Status:
+    """The region over time and the entities in the reporting year."""
+
+    years: tuple[int, ...]
+    dependent_mean: tuple[float, ...]
+    dependent_min: tuple[float, ...]
+    dependent_max: tuple[float, ...]
+    core_mean: tuple[float, ...]
+    report_year: int
+    entities: tuple[EntityStatus, ...]
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    nobs: int
+    n_entities: int
+    n_periods: int
+    balanced: bool
+    sha256: str
+    first_year: int
+    last_year: int
+    encoding: str | None
+    file: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A graded statement, still without language: a key, a grade and its numbers."""
+
+    key: str
+    grade: str
+    model: str
+    variable: str
+    params: Mapping[str, Any] = field(default_factory=_frozen)
+
+
+@dataclass(frozen=True)
+class Results:
+    study: Mapping[str, Any]
+    data: DataSummary
+    preparation: tuple[PrepStep, ...]
+    descriptives: Mapping[str, Descriptive]
+    correlations: Correlations
+    vif: Mapping[str, float]
+    tests: Mapping[str, TestResult]
+    models: tuple[ModelResult, ...]
+    status: Status
+    findings: tuple[Finding, ...] = ()
+    recommendations: tuple[Mapping[str, Any], ...] = ()
+
+    def model(self, model_id: str) -> ModelResult:
+        for model in self.models:
+            if model.id == model_id:
+                return model
+        raise KeyError(model_id)
+
+
+# --- serialisation --------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, mappings and tuples to JSON values; NaN and inf to null."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _plain(value.item())
+    return value
+
+
+def to_dict(results: Results) -> dict[str, Any]:
+    """The contract's results.json layout (schema_version 1)."""
+    body = _plain(results)
+    correlations = body.pop("correlations")
+    body["correlations"] = {"r": correlations["r"], "p": correlations["p"]}
+    tests = {}
+    for name, test in body["tests"].items():
+        extra = test.pop("extra")
+        tests[name] = {**test, **extra}
+    body["tests"] = tests
+    for model in body["models"]:
+        model["coefficients"] = dict(model["coefficients"])
+    return {"schema_version": SCHEMA_VERSION, **body}
+
+
+def to_json(results: Results) -> str:
+    """Deterministic JSON: same results, same bytes."""
+    return json.dumps(to_dict(results), ensure_ascii=False, indent=2, allow_nan=False) + "\n"

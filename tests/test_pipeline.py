@@ -1,0 +1,129 @@
+"""The whole run on the bundled studies: files, results.json shape, PDFs that read right."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from reporter import pipeline
+
+ROOT = Path(__file__).resolve().parent.parent
+CITY = ROOT / "data" / "zhejiang_hightech.toml"
+PROVINCE = ROOT / "data" / "provinces_resilience.toml"
+MODEL_KEYS = {"id", "label", "estimator", "dependent", "nobs", "r2", "r2_within",
+              "entity_effects", "time_effects", "cov_type", "coefficients", "diagnostics"}
+COEF_KEYS = {"estimate", "std_error", "stat", "p_value", "ci_low", "ci_high"}
+
+
+@pytest.fixture(scope="module")
+def city_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    summary = pipeline.run(CITY, out, formats=("pdf", "html", "json"))
+    return summary.output
+
+
+@pytest.fixture(scope="module")
+def city_results(city_run):
+    return json.loads((city_run / "results.json").read_text(encoding="utf-8"))
+
+
+def test_outputs_exist(city_run):
+    assert city_run.parts[-2:] == ("zhejiang-hightech", "2023")
+    for name in ("brief_zh.pdf", "brief_en.pdf", "results.json", "manifest.json",
+                 "brief_zh.html", "brief_en.html", "charts/status_zh.png"):
+        assert (city_run / name).is_file(), name
+    leftovers = [p.name for p in city_run.parent.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_results_json_schema(city_results):
+    r = city_results
+    assert r["schema_version"] == 1
+    assert {"id", "year", "dependent", "core", "controls"} <= set(r["study"])
+    assert {"nobs", "n_entities", "n_periods", "balanced", "sha256"} <= set(r["data"])
+    assert (r["data"]["nobs"], r["data"]["n_entities"], r["data"]["n_periods"]) == (132, 12, 11)
+    variables = ["compet", "ec", "x1", "x2", "x3", "x4", "x5"]
+    assert list(r["descriptives"]) == variables
+    assert set(r["descriptives"]["ec"]) == {"n", "mean", "sd", "min", "max"}
+    assert set(r["correlations"]) == {"r", "p"}
+    assert set(r["correlations"]["p"]["ec"]) == set(variables)
+    assert set(r["vif"]) == set(variables[1:])
+    ids = [m["id"] for m in r["models"]]
+    assert {"baseline", "baseline_controls"} <= set(ids)
+    for model in r["models"]:
+        assert set(model) >= MODEL_KEYS, model["id"]
+        assert set(model["label"]) == {"zh", "en"}
+        assert model["cov_type"] == "cluster_entity_stata"
+        for coef in model["coefficients"].values():
+            assert set(coef) == COEF_KEYS
+    assert list(r["models"][1]["coefficients"]) == variables[1:]
+    assert isinstance(r["findings"], list) and isinstance(r["recommendations"], list)
+
+
+def test_manifest(city_run):
+    manifest = json.loads((city_run / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["inputs"]["data"]["sha256"] == json.loads(
+        (city_run / "results.json").read_text())["data"]["sha256"]
+    assert {"load", "battery", "render_zh", "pdf_en"} <= set(manifest["timings"])
+    assert {"numpy", "pandas", "weasyprint"} <= set(manifest["versions"])
+    assert "brief_zh.pdf" in manifest["outputs"]
+    assert manifest["render_warnings"] == {"zh": [], "en": []}
+
+
+def test_true_effect_recovered(city_results):
+    """The generator's true total effect of ec (data/generate.py) lies in the baseline CI.
+    Winsorising moves the estimate a little; the CI must still cover the truth."""
+    truth = _true_total_effect()
+    coef = next(m for m in city_results["models"] if m["id"] == "baseline_controls")
+    ec = coef["coefficients"]["ec"]
+    assert ec["ci_low"] < truth < ec["ci_high"]
+    assert ec["p_value"] < 0.05
+
+
+def _true_total_effect() -> float:
+    """TOTAL_EFFECT_EC of data/generate.py, imported without generating anything."""
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "data" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert pytest.approx(0.12) == module.TOTAL_EFFECT_EC
+    return module.TOTAL_EFFECT_EC
+
+
+def _pdftotext(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdfs_read_right(city_run, city_results):
+    zh = _pdftotext(city_run / "brief_zh.pdf")
+    en = _pdftotext(city_run / "brief_en.pdf")
+    assert "浙江省高新技术产业出口竞争力" in zh and "描述性统计" in zh and "基准回归" in zh
+    assert "Descriptive statistics" in en and "Pearson correlations" in en
+    assert "illustrative" in en and "示例数据" in zh
+    assert "\ufffd" not in zh + en
+    baseline = next(m for m in city_results["models"] if m["id"] == "baseline_controls")
+    estimate = f"{baseline['coefficients']['ec']['estimate']:.4f}"
+    assert estimate in zh and estimate in en
+    fonts = subprocess.run(["pdffonts", str(city_run / "brief_zh.pdf")], check=True,
+                           capture_output=True, text=True).stdout
+    rows = fonts.splitlines()[2:]
+    assert any("CJK" in row for row in rows)
+    assert all(row.split()[-5] == "yes" for row in rows), fonts  # every font embedded
+
+
+def test_results_json_is_deterministic(tmp_path, city_run):
+    again = pipeline.run(CITY, tmp_path, formats=("json",))
+    assert (again.output / "results.json").read_bytes() == (city_run / "results.json").read_bytes()
+
+
+def test_province_study_runs(tmp_path):
+    summary = pipeline.run(PROVINCE, tmp_path, langs=("en",), formats=("json",))
+    results = json.loads((summary.output / "results.json").read_text())
+    assert results["data"]["n_entities"] == 29
+    assert results["data"]["nobs"] == 290
