@@ -62,7 +62,26 @@ def _guard(func: Callable[[], Any]) -> Any:
         _internal(exc)
 
 
-@click.group(help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
+class BilingualGroup(click.Group):
+    """A click group whose usage errors (unknown option, missing value) are bilingual and
+    exit 2, like every other bad-input error of the contract."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
+             **extra):
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            _fail(InputError("cli.usage", detail=exc.format_message()))
+        except click.exceptions.Abort:
+            click.echo("Aborted / 已中止", err=True)
+            sys.exit(1)
+        if standalone_mode:
+            sys.exit(code if isinstance(code, int) else 0)
+        return code
+
+
+@click.group(cls=BilingualGroup, help=HELP,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="reporter")
 def main() -> None:
     pass

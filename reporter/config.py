@@ -118,7 +118,8 @@ class _Ctx:
         self.lines = text.splitlines()
 
     def line_of(self, dotted: str) -> int | str:
-        """Best-effort line of a dotted key: a `[table]` header or a `key =` assignment."""
+        """Best-effort line of a dotted key: a `[table]` header or a `key =` assignment;
+        a key inside an inline table gets the line of the table's own key."""
         parts = dotted.split(".")
         section, last = ".".join(parts[:-1]), parts[-1]
         header = re.compile(rf"^\s*\[\s*{re.escape(dotted)}\s*\]")
@@ -127,14 +128,13 @@ class _Ctx:
         for number, line in enumerate(self.lines, start=1):
             if header.match(line):
                 return number
-            stripped = line.strip()
+            stripped = line.split("#", 1)[0].strip()
             if stripped.startswith("["):
-                name = stripped.strip("[] ")
-                in_section = name == section or (not section)
+                in_section = stripped.strip("[] ") == section
                 continue
             if in_section and assign.match(line):
                 return number
-        return "?"
+        return self.line_of(section) if section else "?"
 
     def fail(self, key: str, dotted: str, **params: object) -> InputError:
         return InputError(key, file=self.path, key=dotted, line=self.line_of(dotted), **params)

@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import io
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from reporter.errors import InputError
 MIN_ENTITIES = 2
 MIN_PERIODS = 3
 _ENCODINGS = ("utf-8-sig", "gb18030")
+_MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "none", "-", "--", ".", "…"}
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str 
             if not text.strip():
                 raise InputError("load.empty", file=path)
             frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                                skipinitialspace=True)
+                                skipinitialspace=True, skip_blank_lines=False)
         elif suffix in {".xlsx", ".xlsm"}:
             frame = _read_excel(path, sheet)
         elif suffix == ".parquet":
@@ -81,8 +83,14 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str 
             raise InputError("load.bad_format", file=path, suffix=suffix or "—")
     except InputError:
         raise
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
-        raise InputError("load.unreadable", file=path, detail=str(exc).splitlines()[0]) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError,
+            zipfile.BadZipFile, KeyError) as exc:
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0].rstrip(".")
+        raise InputError("load.unreadable", file=path, detail=detail) from None
+    # Index rows as the spreadsheet numbers them (header = row 1), then drop blank rows.
+    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    blank = frame.apply(lambda col: col.map(_is_blank)).all(axis=1)
+    frame = frame.loc[~blank]
     if frame.shape[0] == 0:
         raise InputError("load.no_rows", file=path)
     frame.columns = [_clean_header(c) for c in frame.columns]
@@ -92,25 +100,35 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str 
     return frame, encoding, digest
 
 
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or (
+        isinstance(value, str) and not value.strip())
+
+
 def _decode(data: bytes, path: Path) -> tuple[str, str]:
+    """UTF-8 (with or without BOM) first, then GB18030, the superset of GBK that Excel
+    writes on Chinese Windows; the name reported is what the user would call it."""
     for encoding in _ENCODINGS:
         try:
-            return data.decode(encoding), ("gbk" if encoding == "gb18030" else encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if encoding == "gb18030":
+            return text, "gbk"
+        return text, "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
     raise InputError("load.bad_encoding", file=path)
 
 
 def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
-    sheets = pd.ExcelFile(path, engine="openpyxl")
-    names = [str(s) for s in sheets.sheet_names]
+    with pd.ExcelFile(path, engine="openpyxl") as book:
+        names = [str(s) for s in book.sheet_names]
     if sheet is None:
         if len(names) > 1:
             raise InputError("load.many_sheets", file=path, sheets=", ".join(names))
         sheet = names[0]
     elif sheet not in names:
         raise InputError("load.no_sheet", file=path, sheet=sheet, sheets=", ".join(names))
-    frame = sheets.parse(sheet, dtype=object)
+    frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
     unnamed = [c for c in frame.columns if str(c).startswith("Unnamed:")]
     if unnamed:
         raise InputError("load.merged_header", file=path, column=unnamed[0])
@@ -132,12 +150,13 @@ def _numeric(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
         return raw.astype(float)
     text = raw.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
                    else unicodedata.normalize("NFKC", str(v)).strip())
-    blank = text.isin(["", "NA", "N/A", "NaN", "nan", "-", "--", "."])
+    blank = text.str.lower().isin(_MISSING_TOKENS)
     values = pd.to_numeric(text.where(~blank), errors="coerce")
     bad = values.isna() & ~blank
     if bad.any():
         position = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError("load.not_numeric", file=path, row=position + 2, column=column,
+        raise InputError("load.not_numeric", file=path, row=int(raw.index[position]),
+                         column=column,
                          value=str(raw.iloc[position])[:40], count=int(bad.sum()))
     return values.astype(float)
 
@@ -158,26 +177,29 @@ def load_panel(config: Config) -> Panel:
     entity = frame[spec.entity].map(lambda v: "" if pd.isna(v) else str(v).strip())
     missing_entity = entity.eq("")
     if missing_entity.any():
-        row = int(np.flatnonzero(missing_entity.to_numpy())[0]) + 2
+        row = int(entity.index[np.flatnonzero(missing_entity.to_numpy())[0]])
         raise InputError("load.missing_key", file=path, row=row, column=spec.entity)
     out[spec.entity] = entity
     time = _numeric(frame, spec.time, path)
     bad_time = time.isna() | (time != np.round(time))
     if bad_time.any():
         position = int(np.flatnonzero(bad_time.to_numpy())[0])
-        raise InputError("load.bad_time", file=path, row=position + 2, column=spec.time,
+        raise InputError("load.bad_time", file=path, row=int(time.index[position]),
+                         column=spec.time,
                          value=str(frame[spec.time].iloc[position])[:40])
     out[spec.time] = time.astype(int)
     for variable in config.model.variables:
         out[variable] = _numeric(frame, variable, path)
 
-    duplicated = out.duplicated([spec.entity, spec.time], keep=False)
-    if duplicated.any():
-        rows = np.flatnonzero(duplicated.to_numpy())
-        first, second = int(rows[0]), int(rows[1])
-        raise InputError("load.duplicate_key", file=path, row=second + 2, first_row=first + 2,
-                         entity=spec.entity, entity_value=out[spec.entity].iloc[first],
-                         time=spec.time, time_value=int(out[spec.time].iloc[first]))
+    repeats = out.duplicated([spec.entity, spec.time], keep="first")
+    if repeats.any():
+        second = out.index[np.flatnonzero(repeats.to_numpy())[0]]
+        entity_value, time_value = out.loc[second, spec.entity], out.loc[second, spec.time]
+        same = (out[spec.entity] == entity_value) & (out[spec.time] == time_value)
+        first = out.index[np.flatnonzero(same.to_numpy())[0]]
+        raise InputError("load.duplicate_key", file=path, row=int(second), first_row=int(first),
+                         entity=spec.entity, entity_value=entity_value,
+                         time=spec.time, time_value=int(time_value))
 
     for variable in config.model.variables:
         missing = out[variable].isna()
@@ -188,7 +210,7 @@ def load_panel(config: Config) -> Panel:
             where = "; ".join(f"{e} {t}" for e, t in cells.head(5).itertuples(index=False))
             raise InputError("load.missing_values", file=path, column=variable,
                              count=int(missing.sum()), cells=where,
-                             row=int(np.flatnonzero(missing.to_numpy())[0]) + 2)
+                             row=int(out.index[np.flatnonzero(missing.to_numpy())[0]]))
 
     n_entities = out[spec.entity].nunique()
     n_periods = out[spec.time].nunique()

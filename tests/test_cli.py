@@ -111,3 +111,11 @@ def test_readme_commands_in_a_real_process(tmp_path):
                           str(tmp_path / "missing.toml")], capture_output=True, text=True)
     assert bad.returncode == 2
     assert "missing.toml" in bad.stderr + bad.stdout
+
+
+@pytest.mark.parametrize("args", [["validate"], ["run", "--nope"], ["validate", "--config"],
+                                  ["frobnicate"]])
+def test_usage_errors_are_bilingual_exit_2(args):
+    result = _invoke(*args)
+    assert result.exit_code == 2
+    assert "命令行参数有误" in result.output and "Bad command line" in result.output

@@ -17,7 +17,7 @@ from scipy import linalg, stats
 from reporter import messages
 from reporter.battery.demean import demean_entity, demean_twoway
 from reporter.errors import EstimationError
-from reporter.results import Coefficient, ModelResult
+from reporter.results import Coefficient, ModelResult, TestResult
 
 CONST = "const"
 _RANK_TOL = 1e-10
@@ -94,97 +94,141 @@ def cluster_meat(scores: np.ndarray, clusters: np.ndarray, n_clusters: int) -> n
     return sums.T @ sums
 
 
-def fit_panel_ols(
-    frame: pd.DataFrame,
-    design: PanelDesign,
-    dependent: str,
-    regressors: list[str],
-    *,
-    model_id: str,
-    entity_effects: bool,
-    time_effects: bool,
-    estimator: str,
-) -> ModelResult:
-    """OLS after removing the requested effects, with entity-clustered Stata inference."""
+@dataclass(frozen=True)
+class PanelFit:
+    """What one least-squares fit leaves behind for every inference on it: the estimates,
+    the contract covariance, and the transformed design and residuals (for Wald tests,
+    Driscoll-Kraay and the like)."""
+
+    names: tuple[str, ...]
+    beta: np.ndarray
+    cov: np.ndarray
+    xtx_inv: np.ndarray
+    xt: np.ndarray
+    resid: np.ndarray
+    design: PanelDesign
+    nobs: int
+    k_model: int
+    df_classical: int
+    ssr: float
+    r2: float
+    r2_within: float | None
+    entity_effects: bool
+    time_effects: bool
+
+    @property
+    def n_clusters(self) -> int:
+        return self.design.n_entities
+
+    @property
+    def df(self) -> int:
+        return STATA_CLUSTER.df(self.n_clusters)
+
+    def index(self, names: list[str] | tuple[str, ...]) -> list[int]:
+        return [self.names.index(n) for n in names]
+
+
+def estimate(frame: pd.DataFrame, design: PanelDesign, dependent: str, regressors: list[str],
+             *, model_id: str, entity_effects: bool, time_effects: bool) -> PanelFit:
+    """OLS after removing the requested effects, with the contract's entity-clustered
+    covariance (Stata `regress`/`xtreg, fe` with `vce(cluster id)`)."""
     y = frame[dependent].to_numpy(dtype=float)[:, None]
     x = frame[regressors].to_numpy(dtype=float)
     names = list(regressors)
     nobs = len(frame)
-    both = np.hstack([y, x])
-    transformed = design.demean(both, entity_effects=entity_effects, time_effects=time_effects)
+    transformed = design.demean(np.hstack([y, x]), entity_effects=entity_effects,
+                                time_effects=time_effects)
     yt, xt = transformed[:, 0], transformed[:, 1:]
     if not entity_effects and not time_effects:
         xt = np.hstack([np.ones((nobs, 1)), xt])
         names = [CONST, *names]
 
-    k_slopes = len(regressors)
-    k_model = k_slopes + 1 + (design.n_periods - 1 if time_effects else 0)
+    k_model = len(regressors) + 1 + (design.n_periods - 1 if time_effects else 0)
     absorbed = (design.n_entities if entity_effects else 0) + (
-        design.n_periods - 1 if time_effects else 0
-    )
+        design.n_periods - 1 if time_effects else 0)
     df_classical = nobs - xt.shape[1] - absorbed
     if df_classical <= 0 or nobs <= k_model:
-        raise EstimationError(
-            "estimate.too_few_rows", model=model_id, nobs=nobs, needed=xt.shape[1] + absorbed + 1
-        )
-    n_clusters = design.n_entities
-    if n_clusters < 2:
-        raise EstimationError("estimate.too_few_clusters", model=model_id, clusters=n_clusters)
+        raise EstimationError("estimate.too_few_rows", model=model_id, nobs=nobs,
+                              needed=xt.shape[1] + absorbed + 1)
+    if design.n_entities < 2:
+        raise EstimationError("estimate.too_few_clusters", model=model_id,
+                              clusters=design.n_entities)
     _check_rank(xt, names, model_id)
 
     xtx_inv = linalg.inv(xt.T @ xt)
     beta = xtx_inv @ (xt.T @ yt)
     resid = yt - xt @ beta
     ssr = float(resid @ resid)
-
-    convention = STATA_CLUSTER
-    meat = cluster_meat(xt * resid[:, None], design.entity, n_clusters)
-    cov = convention.factor(nobs, n_clusters, k_model) * (xtx_inv @ meat @ xtx_inv)
-    se = np.sqrt(np.diag(cov))
-    df = convention.df(n_clusters)
-    t_crit = stats.t.ppf(0.975, df)
-    coefficients = {}
-    for j, name in enumerate(names):
-        stat = beta[j] / se[j]
-        coefficients[name] = Coefficient(
-            estimate=float(beta[j]),
-            std_error=float(se[j]),
-            stat=float(stat),
-            p_value=float(2 * stats.t.sf(abs(stat), df)),
-            ci_low=float(beta[j] - t_crit * se[j]),
-            ci_high=float(beta[j] + t_crit * se[j]),
-        )
+    meat = cluster_meat(xt * resid[:, None], design.entity, design.n_entities)
+    cov = STATA_CLUSTER.factor(nobs, design.n_entities, k_model) * (xtx_inv @ meat @ xtx_inv)
 
     y_raw = y[:, 0]
-    tss = float(((y_raw - y_raw.mean()) ** 2).sum())
-    r2 = 1.0 - ssr / tss
+    r2 = 1.0 - ssr / float(((y_raw - y_raw.mean()) ** 2).sum())
     r2_within = None
     if entity_effects:
         y_within = demean_entity(y, design.entity, design.n_entities)[:, 0]
         r2_within = 1.0 - ssr / float(y_within @ y_within)
-    classical = np.sqrt(np.diag(xtx_inv) * ssr / df_classical)
+    return PanelFit(names=tuple(names), beta=beta, cov=cov, xtx_inv=xtx_inv, xt=xt,
+                    resid=resid, design=design, nobs=nobs, k_model=k_model,
+                    df_classical=df_classical, ssr=ssr, r2=r2, r2_within=r2_within,
+                    entity_effects=entity_effects, time_effects=time_effects)
 
+
+def coefficient_table(names: list[str] | tuple[str, ...], beta: np.ndarray, se: np.ndarray,
+                      df: int | None) -> dict[str, Coefficient]:
+    """Estimates with t (df given) or normal (df None) p-values and 95% intervals."""
+    dist = stats.norm if df is None else stats.t(df)
+    crit = dist.ppf(0.975)
+    table = {}
+    for j, name in enumerate(names):
+        stat = beta[j] / se[j]
+        table[name] = Coefficient(
+            estimate=float(beta[j]), std_error=float(se[j]), stat=float(stat),
+            p_value=float(2 * dist.sf(abs(stat))), ci_low=float(beta[j] - crit * se[j]),
+            ci_high=float(beta[j] + crit * se[j]))
+    return table
+
+
+def to_result(fit: PanelFit, *, model_id: str, dependent: str, regressors: list[str],
+              estimator: str, label: dict[str, str] | None = None,
+              cov: np.ndarray | None = None, cov_type: str = STATA_CLUSTER.name,
+              df: int | None = -1, diagnostics: dict | None = None) -> ModelResult:
+    """A ModelResult from a fit, with the contract covariance unless another is given
+    (`df=-1` means the contract's G-1; `None` means normal inference)."""
+    cov = fit.cov if cov is None else cov
+    df = fit.df if df == -1 else df
+    classical = np.sqrt(np.diag(fit.xtx_inv) * fit.ssr / fit.df_classical)
+    extra = {"classical_std_error": dict(zip(fit.names, map(float, classical), strict=True)),
+             "ssr": fit.ssr,
+             "cluster_factor": STATA_CLUSTER.factor(fit.nobs, fit.n_clusters, fit.k_model)}
     return ModelResult(
-        id=model_id,
-        label=messages.label(f"model.{model_id}"),
-        estimator=estimator,
-        dependent=dependent,
-        regressors=tuple(regressors),
-        nobs=nobs,
-        n_entities=design.n_entities,
-        n_periods=design.n_periods,
-        n_clusters=n_clusters,
-        df_resid=df_classical,
-        df_inference=df,
-        r2=r2,
-        r2_within=r2_within,
-        entity_effects=entity_effects,
-        time_effects=time_effects,
-        cov_type=convention.name,
-        coefficients=coefficients,
-        diagnostics={
-            "classical_std_error": dict(zip(names, map(float, classical), strict=True)),
-            "ssr": ssr,
-            "cluster_factor": convention.factor(nobs, n_clusters, k_model),
-        },
-    )
+        id=model_id, label=label or messages.label(f"model.{model_id}"), estimator=estimator,
+        dependent=dependent, regressors=tuple(regressors), nobs=fit.nobs,
+        n_entities=fit.design.n_entities, n_periods=fit.design.n_periods,
+        n_clusters=fit.n_clusters, df_resid=fit.df_classical,
+        df_inference=df if df is not None else 0, r2=fit.r2, r2_within=fit.r2_within,
+        entity_effects=fit.entity_effects, time_effects=fit.time_effects, cov_type=cov_type,
+        coefficients=coefficient_table(fit.names, fit.beta, np.sqrt(np.diag(cov)), df),
+        diagnostics={**extra, **(diagnostics or {})})
+
+
+def wald(fit: PanelFit, names: list[str], cov: np.ndarray | None = None) -> TestResult:
+    """Joint test that `names` are zero: F = W/q on (q, G-1) df, as Stata's `test` after
+    a clustered regression."""
+    idx = fit.index(names)
+    cov = fit.cov if cov is None else cov
+    b = fit.beta[idx]
+    w = float(b @ linalg.solve(cov[np.ix_(idx, idx)], b))
+    q = len(idx)
+    return TestResult(stat=w / q, df=q, p_value=float(stats.f.sf(w / q, q, fit.df)),
+                      extra={"df2": fit.df, "chi2": w})
+
+
+def fit_panel_ols(frame: pd.DataFrame, design: PanelDesign, dependent: str,
+                  regressors: list[str], *, model_id: str, entity_effects: bool,
+                  time_effects: bool, estimator: str) -> ModelResult:
+    """OLS after removing the requested effects, with entity-clustered Stata inference."""
+    fit = estimate(frame, design, dependent, regressors, model_id=model_id,
+                   entity_effects=entity_effects, time_effects=time_effects)
+    return to_result(fit, model_id=model_id, dependent=dependent, regressors=regressors,
+                     estimator=estimator)
