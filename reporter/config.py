@@ -72,11 +72,14 @@ class ModelConfig:
     moderators: tuple[str, ...] = ()
     instruments: tuple[str, ...] = ()
     cluster: literals.ClusterBy = "entity"
+    mediators: tuple[str, ...] = ()
+    heterogeneity: str | None = None
 
     @property
     def variables(self) -> tuple[str, ...]:
-        """Every column a model uses, in display order, without repeats."""
-        ordered = (self.dependent, self.core, *self.controls, *self.moderators, *self.instruments)
+        """Every numeric column a model uses, in display order, without repeats."""
+        ordered = (self.dependent, self.core, *self.controls, *self.moderators,
+                   *self.mediators, *self.instruments)
         return tuple(dict.fromkeys(ordered))
 
 
@@ -225,7 +228,8 @@ _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
     "prepare": {"winsorize": (_winsorize, False)},
     "model": {"dependent": (_string, True), "core": (_string, True), "controls": (_names, False),
               "moderators": (_names, False), "instruments": (_names, False),
-              "cluster": (_choice(literals.CLUSTER_BY), False)},
+              "cluster": (_choice(literals.CLUSTER_BY), False),
+              "mediators": (_names, False), "heterogeneity": (_string, False)},
     "report": {"significance": (_number, False),
                "parentheses": (_choice(literals.PARENTHESES), False)},
 }
@@ -320,7 +324,10 @@ def load_config(path: str | Path | None = None) -> Config:
 def _check_model_roles(model: ModelConfig, ctx: _Ctx) -> None:
     """A variable plays one role: the dependent is not also a regressor, and so on."""
     roles = [("model.core", (model.core,)), ("model.controls", model.controls),
-             ("model.moderators", model.moderators), ("model.instruments", model.instruments)]
+             ("model.moderators", model.moderators), ("model.mediators", model.mediators),
+             ("model.instruments", model.instruments)]
+    if model.heterogeneity is not None:
+        roles.append(("model.heterogeneity", (model.heterogeneity,)))
     seen: dict[str, str] = {model.dependent: "model.dependent"}
     for key, names in roles:
         for name in names:

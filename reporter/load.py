@@ -172,6 +172,9 @@ def load_panel(config: Config) -> Panel:
         _require_column(frame, variable, path, "model")
     if spec.entity_names_en:
         _require_column(frame, spec.entity_names_en, path, "data.entity_names_en")
+    group = config.model.heterogeneity
+    if group is not None:
+        _require_column(frame, group, path, "model.heterogeneity")
 
     out = pd.DataFrame(index=frame.index)
     entity = frame[spec.entity].map(lambda v: "" if pd.isna(v) else str(v).strip())
@@ -191,6 +194,13 @@ def load_panel(config: Config) -> Panel:
     for variable in config.model.variables:
         out[variable] = _numeric(frame, variable, path)
 
+    if group is not None:
+        out[group] = frame[group].map(lambda v: "" if _is_blank(v) else str(v).strip())
+        varies = out.groupby(spec.entity)[group].nunique()
+        if (varies > 1).any() or out[group].eq("").any():
+            bad = varies.index[varies > 1][0] if (varies > 1).any() else out.loc[
+                out[group].eq(""), spec.entity].iloc[0]
+            raise InputError("load.group_varies", file=path, column=group, entity=bad)
     repeats = out.duplicated([spec.entity, spec.time], keep="first")
     if repeats.any():
         second = out.index[np.flatnonzero(repeats.to_numpy())[0]]

@@ -102,7 +102,8 @@ def analyse(config: Config, timer: Timer) -> Results:
     return Results(study=study, data=data, preparation=steps,
                    descriptives=battery.descriptives, correlations=battery.correlations,
                    vif=battery.vif, tests=battery.tests, models=battery.models,
-                   status=battery.status, findings=graded)
+                   status=battery.status, selection=battery.selection,
+                   sensitivity=battery.sensitivity, findings=graded)
 
 
 def run(config_path: str | Path | None = None, output_root: str | Path = "output",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 
 from reporter.config import Config
 from reporter.load import Panel
@@ -34,6 +35,15 @@ def winsorize(values: np.ndarray, lower: float, upper: float) -> tuple[np.ndarra
     n_low = int(np.sum(values < lo))
     n_high = int(np.sum(values > hi))
     return np.clip(values, lo, hi), n_low, n_high
+
+
+def lag(frame: pd.DataFrame, entity: str, time: str, column: str, periods: int = 1) -> pd.Series:
+    """The value of `column` for the same entity in year t - periods, matched on the year,
+    never on row order; a missing year gives NaN."""
+    source = frame[[entity, time, column]].assign(**{time: frame[time] + periods})
+    merged = frame[[entity, time]].merge(source, on=[entity, time], how="left",
+                                         validate="one_to_one")
+    return pd.Series(merged[column].to_numpy(), index=frame.index, name=f"{column}_lag{periods}")
 
 
 def prepare(panel: Panel, config: Config) -> tuple[Panel, tuple[PrepStep, ...]]:

@@ -153,6 +153,8 @@ class Results:
     tests: Mapping[str, TestResult]
     models: tuple[ModelResult, ...]
     status: Status
+    selection: Mapping[str, str] = field(default_factory=_frozen)
+    sensitivity: Mapping[str, Any] = field(default_factory=_frozen)
     findings: tuple[Finding, ...] = ()
     recommendations: tuple[Mapping[str, Any], ...] = ()
 

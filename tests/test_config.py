@@ -99,7 +99,8 @@ def test_bundled_city_study_loads():
     assert (config.data.entity, config.data.time, config.data.entity_names_en) == (
         "city", "year", "city_en")
     assert config.model.controls == ("x1", "x2", "x3", "x4", "x5")
-    assert config.model.variables == ("compet", "ec", "x1", "x2", "x3", "x4", "x5")
+    assert config.model.variables == ("compet", "ec", "x1", "x2", "x3", "x4", "x5", "tfp", "innov")
+    assert config.model.mediators == ("tfp", "innov")
     assert config.prepare.winsorize == (0.01, 0.99)
     assert (config.report.significance, config.report.parentheses) == (0.05, "t")
     assert config.label("compet", "en") == "high-tech export competitiveness"

@@ -58,10 +58,18 @@ def test_results_json_schema(city_results):
     for model in r["models"]:
         assert set(model) >= MODEL_KEYS, model["id"]
         assert set(model["label"]) == {"zh", "en"}
-        assert model["cov_type"] == "cluster_entity_stata"
+        assert model["cov_type"] in {"cluster_entity_stata", "classical", "driscoll_kraay"}
         for coef in model["coefficients"].values():
             assert set(coef) == COEF_KEYS
-    assert list(r["models"][1]["coefficients"]) == variables[1:]
+    by_id = {m["id"]: m for m in r["models"]}
+    assert list(by_id["baseline_controls"]["coefficients"]) == variables[1:]
+    assert by_id["baseline_controls"]["cov_type"] == "cluster_entity_stata"
+    assert by_id["re"]["cov_type"] == "classical"
+    required = {"pooled_ols", "fe_entity", "re", "baseline", "baseline_controls",
+                "robustness_winsorized"}
+    assert required <= set(by_id)
+    assert {"hausman", "f_entity", "bp_lm"} <= set(r["tests"])
+    assert r["selection"]["chosen"] in {"pooled_ols", "fe_entity", "re"}
     assert isinstance(r["findings"], list) and isinstance(r["recommendations"], list)
 
 

@@ -119,3 +119,23 @@ def test_contract_cluster_convention_against_linearmodels():
         assert ours.coefficients[var].estimate == pytest.approx(theirs.params[var], rel=1e-10)
         ratio = (ours.coefficients[var].std_error / theirs.std_errors[var]) ** 2
         assert ratio == pytest.approx((n - k - g - t + 1) / (n - k - t), rel=1e-10)
+
+
+def test_random_effects_and_selection_tests(case):
+    """Swamy-Arora RE (plm's unbalanced moment equations) and pFtest/plmtest/phtest."""
+    from reporter.battery.selection import selection
+
+    fx, frame = case
+    design = PanelDesign.from_frame(frame, fx["entity"], fx["time"])
+    result = selection(frame, design, fx["dependent"], [fx["core"], *fx["controls"]], 0.05)
+    re = next(m for m in result.models if m.id == "re")
+    ref = fx["models"]["re"]
+    for var, coef in ref["coefficients"].items():
+        for key, value in coef.items():
+            _close(getattr(re.coefficients[var], key), value, f"re.{var}.{key}")
+    _close(re.diagnostics["sigma2_idios"], ref["sigma2_idios"], "sigma2_idios")
+    _close(re.diagnostics["sigma2_indiv"], ref["sigma2_indiv"], "sigma2_indiv")
+    _close(re.r2, ref["r2_overall"], "r2_overall")
+    for name in ("hausman", "f_entity", "bp_lm"):
+        _close(result.tests[name].stat, fx["tests"][name]["stat"], f"{name}.stat")
+        _close(result.tests[name].p_value, fx["tests"][name]["p_value"], f"{name}.p")

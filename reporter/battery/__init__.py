@@ -5,11 +5,17 @@ Engines stay behind this boundary: the rest of the code sees only `reporter.resu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from reporter.battery import robustness
 from reporter.battery.baseline import baseline
 from reporter.battery.descriptives import correlations, descriptives, vif
+from reporter.battery.heterogeneity import heterogeneity
+from reporter.battery.mechanisms import mechanism
+from reporter.battery.moderation import moderation
 from reporter.battery.panel import PanelDesign
+from reporter.battery.selection import selection
 from reporter.battery.status import status
 from reporter.config import Config
 from reporter.load import Panel
@@ -24,20 +30,44 @@ class Battery:
     tests: dict[str, TestResult]
     models: tuple[ModelResult, ...]
     status: Status
+    selection: dict[str, str] = field(default_factory=dict)
+    sensitivity: dict[str, Any] = field(default_factory=dict)
 
 
 def run_battery(panel: Panel, config: Config) -> Battery:
-    """Run every analysis family on the prepared panel."""
+    """Run every analysis family on the prepared panel, in the order the brief reports."""
     model = config.model
-    frame = panel.frame
+    frame, entity, time = panel.frame, panel.entity, panel.time
+    alpha = config.report.significance
     variables = [model.dependent, model.core, *model.controls, *model.moderators]
-    design = PanelDesign.from_frame(frame, panel.entity, panel.time)
-    models = baseline(frame, design, model)
+    design = PanelDesign.from_frame(frame, entity, time)
+    regressors = [model.core, *model.controls]
+
+    chosen = selection(frame, design, model.dependent, regressors, alpha)
+    models: list[ModelResult] = [*chosen.models, *baseline(frame, design, model)]
+    tests: dict[str, TestResult] = dict(chosen.tests)
+    models.append(robustness.winsorized(frame, design, model, config.prepare.winsorize))
+    models.append(robustness.lagged_core(frame, entity, time, model))
+    models.extend(robustness.drop_years(frame, entity, time, model))
+    models.append(robustness.driscoll_kraay(frame, design, model))
+    for moderator in model.moderators:
+        models.append(moderation(frame, design, model, moderator))
+    for mediator in model.mediators:
+        pair, test = mechanism(frame, design, model, mediator)
+        models.extend(pair)
+        tests[f"sobel_{mediator}"] = test
+    if model.heterogeneity is not None:
+        split, test = heterogeneity(frame, entity, time, design, model, model.heterogeneity)
+        models.extend(split)
+        tests["heterogeneity_equal_effects"] = test
+    sensitivity = {"leave_one_out": robustness.leave_one_out(frame, entity, time, model, alpha)}
     return Battery(
         descriptives=descriptives(frame, variables),
         correlations=correlations(frame, variables),
-        vif=vif(frame, [model.core, *model.controls]),
-        tests={},
+        vif=vif(frame, regressors),
+        tests=tests,
         models=tuple(models),
         status=status(panel, model.dependent, model.core, config.study.year),
+        selection={"chosen": chosen.chosen, "reason": chosen.reason},
+        sensitivity=sensitivity,
     )

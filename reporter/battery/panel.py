@@ -72,7 +72,7 @@ class PanelDesign:
         return values
 
 
-def _check_rank(x: np.ndarray, names: list[str], model_id: str) -> None:
+def check_rank(x: np.ndarray, names: list[str], model_id: str) -> None:
     """Raise a named EstimationError if the (transformed) design is not of full column rank."""
     if x.shape[1] == 0:
         return
@@ -153,7 +153,7 @@ def estimate(frame: pd.DataFrame, design: PanelDesign, dependent: str, regressor
     if design.n_entities < 2:
         raise EstimationError("estimate.too_few_clusters", model=model_id,
                               clusters=design.n_entities)
-    _check_rank(xt, names, model_id)
+    check_rank(xt, names, model_id)
 
     xtx_inv = linalg.inv(xt.T @ xt)
     beta = xtx_inv @ (xt.T @ yt)
