@@ -33,7 +33,7 @@ def heterogeneity(frame: pd.DataFrame, entity: str, time: str, design: PanelDesi
         models.append(to_result(fit, model_id=model_id, dependent=model.dependent,
                                 regressors=regressors, estimator="twoway_fe", label=label,
                                 diagnostics={"group": group, "level": level}))
-    names = [f"{model.core}_x_{level}" for level in levels[1:]]
+    names = [f"{model.core}_x_{group}_{level}" for level in levels[1:]]
     data = frame.assign(**{name: frame[model.core] * (frame[group] == level)
                            for name, level in zip(names, levels[1:], strict=True)})
     fit = estimate(data, design, model.dependent, [model.core, *names, *model.controls],

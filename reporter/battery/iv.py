@@ -7,15 +7,16 @@ k = 1 + controls, k1 = q instruments + controls; "~" = two-way demeaned on that 
 * Rows whose lag (any instrument) is missing are dropped before demeaning; entity and
   year codes are rebuilt on what remains, which may be unbalanced.
 * b = (X^'X^)^-1 X^'y~ with X = [d~, C~] and X^ = P_W X, W = [Z~, C~]. V = f·(X^'X^)^-1
-  Σ_g X^_g'u_g u_g'X^_g (X^'X^)^-1, u = y~ - X b, f = G/(G-1)·(n-1)/(n-k-T); t with G-1 df.
-  This is the dummy-variable 2SLS of R's AER::ivreg with sandwich::vcovCL(type="HC0",
-  cadjust=FALSE) times f. xtivreg2's `small cluster` factor differs: (n-1)/(n-k-T+1).
-* r2 = 1 - SSR/Σ(y - ȳ)², r2_within = 1 - SSR/Σ(y - ȳ_i)², SSR = u'u; both can be < 0.
-* First stage and Anderson-Rubin regressions use the same f with k1 in place of k.
-  `first_stage_f_cluster` = π'V_ππ^-1 π / q = Stata `xtreg d z C i.year, fe vce(cluster id)`
-  + `test z`. ivreg2/xtivreg2 print the Kleibergen-Paap rk Wald F (cluster) as
-  χ²_rk·(n-L)/(n-1)·(G-1)/G/q with χ²_rk the unscaled (HC0) cluster Wald and L = k1 + T - 1
-  regressors after the within transform, i.e. ours times (n-k1-T+1)/(n-k1-T).
+  Σ_g X^_g'u_g u_g'X^_g (X^'X^)^-1, u = y~ - X b, f = G/(G-1)·(n-1)/(n-k-T); t with G-1 df:
+  R's AER::ivreg with year and entity dummies, sandwich::vcovCL(type="HC0", cadjust=FALSE)·f.
+* r2 = 1 - SSR/Σ(y - ȳ)², r2_within = 1 - SSR/Σ(y - ȳ_i)², SSR = u'u; either can be < 0.
+* First stage, its tests and the Anderson-Rubin regressions (y - β0·d on W) use f with
+  k1 for k: `first_stage_f_cluster` and `anderson_rubin` are Stata's `xtreg … i.year, fe
+  vce(cluster id)` then `test z` (F = Wald/q on q, G-1 df).
+* xtivreg2 (`fe small cluster(id)`, i.year among the regressors), read from the ivreg2 and
+  ranktest sources, not run: its V uses (n-1)/(n-k-T+1) for (n-1)/(n-k-T), and its
+  Kleibergen-Paap rk Wald F and AR F equal ours times (n-k1-T+1)/(n-k1-T) (it counts no
+  constant after the within transform).
 """
 
 from __future__ import annotations

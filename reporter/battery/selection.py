@@ -78,11 +78,27 @@ def random_effects(frame: pd.DataFrame, design: PanelDesign, dependent: str,
     t_i = np.bincount(e, minlength=n_e).astype(float)
     means = group_means(np.column_stack([y, z]), e, n_e)
     ym, zm = means[:, 0], means[:, 1:]
-    a = (zm * t_i[:, None]).T @ zm                # Z_B'Z_B  (Between rows repeated T_i times)
-    b = (zm * (t_i ** 2)[:, None]).T @ zm         # Z_S'Z    (sums times rows)
-    between = linalg.solve(a, (zm * t_i[:, None]).T @ ym)
-    quad = float(t_i @ (ym - zm @ between) ** 2)
-    m_nu, m_eta = n_e - k - 1, nobs - float(np.trace(linalg.solve(a, b)))
+    if np.all(t_i == t_i[0]):
+        # Balanced: plm drops between-aliased columns (e.g. year dummies, whose entity
+        # means are all 1/T) and uses M = (N-K_b-1, T(N-K_b-1)).
+        spread = np.ptp(zm[:, 1:], axis=0)
+        keep = np.concatenate([[True], spread > 1e-12 * np.maximum(1, np.abs(zm[:, 1:]).max(0))])
+        zb = zm[:, keep]
+        coef, *_ = np.linalg.lstsq(zb, ym, rcond=None)
+        quad = float(t_i[0] * ((ym - zb @ coef) ** 2).sum())
+        m_nu = n_e - (zb.shape[1] - 1) - 1
+        m_eta = t_i[0] * m_nu
+    else:
+        a = (zm * t_i[:, None]).T @ zm           # Z_B'Z_B  (Between rows repeated T_i times)
+        b = (zm * (t_i ** 2)[:, None]).T @ zm    # Z_S'Z    (sums times rows)
+        try:
+            between = linalg.solve(a, (zm * t_i[:, None]).T @ ym)
+            trace = float(np.trace(linalg.solve(a, b)))
+        except linalg.LinAlgError:
+            raise EstimationError("estimate.singular", model=model_id,
+                                  variables="between design") from None
+        quad = float(t_i @ (ym - zm @ between) ** 2)
+        m_nu, m_eta = n_e - k - 1, nobs - trace
     sigma2_indiv = max((quad - m_nu * sigma2_idios) / m_eta, 0.0)
 
     theta_i = 1.0 - np.sqrt(sigma2_idios / (t_i * sigma2_indiv + sigma2_idios))
@@ -135,13 +151,14 @@ def hausman(fe: PanelFit, re: RandomEffectsFit, names: list[str]) -> TestResult:
 
 def hausman_robust(frame: pd.DataFrame, design: PanelDesign, re: RandomEffectsFit,
                    regressors: list[str]) -> TestResult:
-    """Regression-based Hausman (Wooldridge): pooled OLS of the quasi-demeaned y on the
-    quasi-demeaned regressors and the within-demeaned regressors, then a Wald test of the
-    latter with the HC0 cluster covariance (plm `phtest(method="aux")` with
-    `vcovHC(method="arellano", type="HC0")`); χ²(K)."""
+    """Regression-based Hausman (Wooldridge): pooled OLS of the quasi-demeaned y on an
+    intercept, the quasi-demeaned regressors and the within-demeaned regressors, then a
+    Wald test of the latter with the HC0 cluster covariance (plm `phtest(method="aux")`
+    with `vcovHC(method="arellano", type="HC0")`); χ²(K). As in plm, the intercept is a
+    plain 1 rather than the quasi-demeaned 1-θ_i, which differs on unbalanced panels."""
     x = frame[regressors].to_numpy(dtype=float)
     x_within = demean_entity(x, design.entity, design.n_entities)
-    w = np.hstack([re.z_star, x_within])
+    w = np.hstack([np.ones((len(x), 1)), re.z_star[:, 1:], x_within])
     ww_inv = linalg.inv(w.T @ w)
     coef = ww_inv @ (w.T @ re.y_star)
     resid = re.y_star - w @ coef
@@ -208,7 +225,10 @@ def selection(frame: pd.DataFrame, design: PanelDesign, dependent: str,
         re_years = random_effects(with_years, design, dependent, [*regressors, *years])
         hausman_years = hausman(fe_years, re_years, [*regressors, *years])
     except (linalg.LinAlgError, EstimationError):
-        hausman_years = TestResult(stat=float("nan"), df=0, p_value=float("nan"))
+        # As plm: the between design of an unbalanced panel with year dummies can be
+        # exactly singular; the test is then not estimable.
+        hausman_years = TestResult(stat=float("nan"), df=0, p_value=float("nan"),
+                                   extra={"estimable": False})
     tests = {"hausman": hausman(fe, re, list(regressors)),
              "hausman_twoways": hausman_years,
              "hausman_robust": hausman_robust(frame, design, re, list(regressors)),
