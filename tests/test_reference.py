@@ -139,3 +139,15 @@ def test_random_effects_and_selection_tests(case):
     for name in ("hausman", "f_entity", "bp_lm"):
         _close(result.tests[name].stat, fx["tests"][name]["stat"], f"{name}.stat")
         _close(result.tests[name].p_value, fx["tests"][name]["p_value"], f"{name}.p")
+
+
+def test_sample_fixtures_were_made_from_the_committed_data():
+    """A regenerated sample CSV must come with regenerated fixtures (make_*.R)."""
+    import hashlib
+
+    for folder in ("", "battery"):
+        for path in sorted((ROOT / "tests/reference/fixtures" / folder).glob("*.json")):
+            fx = json.loads(path.read_text(encoding="utf-8"))
+            if "data_md5" in fx:
+                data = (ROOT / fx["data_file"]).read_bytes()
+                assert hashlib.md5(data).hexdigest() == fx["data_md5"], path.name
