@@ -37,13 +37,23 @@ def winsorize(values: np.ndarray, lower: float, upper: float) -> tuple[np.ndarra
     return np.clip(values, lo, hi), n_low, n_high
 
 
+def lag_name(column: str, periods: int = 1) -> str:
+    """The name under which a lag is built and reported, e.g. `ec_lag1`."""
+    return f"{column}_lag{periods}"
+
+
 def lag(frame: pd.DataFrame, entity: str, time: str, column: str, periods: int = 1) -> pd.Series:
-    """The value of `column` for the same entity in year t - periods, matched on the year,
-    never on row order; a missing year gives NaN."""
-    source = frame[[entity, time, column]].assign(**{time: frame[time] + periods})
-    merged = frame[[entity, time]].merge(source, on=[entity, time], how="left",
-                                         validate="one_to_one")
-    return pd.Series(merged[column].to_numpy(), index=frame.index, name=f"{column}_lag{periods}")
+    """`column` in year t - `periods` of the same entity, matched on the year, never on
+    row order: a first year or a gap year gives NaN."""
+    if periods < 1:
+        raise ValueError(f"periods must be at least 1, not {periods}")
+    own = pd.MultiIndex.from_arrays([frame[entity], frame[time]])
+    if own.has_duplicates:
+        raise ValueError(f"({entity}, {time}) does not identify rows uniquely")
+    values = pd.Series(frame[column].to_numpy(dtype=float), index=own)
+    wanted = pd.MultiIndex.from_arrays([frame[entity], frame[time] - periods])
+    return pd.Series(values.reindex(wanted).to_numpy(), index=frame.index,
+                     name=lag_name(column, periods))
 
 
 def prepare(panel: Panel, config: Config) -> tuple[Panel, tuple[PrepStep, ...]]:

@@ -58,7 +58,8 @@ def test_results_json_schema(city_results):
     for model in r["models"]:
         assert set(model) >= MODEL_KEYS, model["id"]
         assert set(model["label"]) == {"zh", "en"}
-        assert model["cov_type"] in {"cluster_entity_stata", "classical", "driscoll_kraay"}
+        assert model["cov_type"] in {"cluster_entity_stata", "classical", "driscoll_kraay",
+                                     "xtgls_hetero_ar1", "pggls_within"}
         for coef in model["coefficients"].values():
             assert set(coef) == COEF_KEYS
     by_id = {m["id"]: m for m in r["models"]}
@@ -66,7 +67,7 @@ def test_results_json_schema(city_results):
     assert by_id["baseline_controls"]["cov_type"] == "cluster_entity_stata"
     assert by_id["re"]["cov_type"] == "classical"
     required = {"pooled_ols", "fe_entity", "re", "baseline", "baseline_controls",
-                "robustness_winsorized"}
+                "robustness_winsorized", "fgls", "fgls_general"}
     assert required <= set(by_id)
     assert {"hausman", "f_entity", "bp_lm"} <= set(r["tests"])
     assert r["selection"]["chosen"] in {"pooled_ols", "fe_entity", "re"}

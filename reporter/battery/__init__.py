@@ -11,13 +11,16 @@ from typing import Any
 from reporter.battery import robustness
 from reporter.battery.baseline import baseline
 from reporter.battery.descriptives import correlations, descriptives, vif
+from reporter.battery.fgls import fit_pggls, fit_xtgls
 from reporter.battery.heterogeneity import heterogeneity
+from reporter.battery.iv import iv
 from reporter.battery.mechanisms import mechanism
 from reporter.battery.moderation import moderation
 from reporter.battery.panel import PanelDesign
 from reporter.battery.selection import selection
 from reporter.battery.status import status
 from reporter.config import Config
+from reporter.errors import EstimationError
 from reporter.load import Panel
 from reporter.results import Correlations, Descriptive, ModelResult, Status, TestResult
 
@@ -46,10 +49,20 @@ def run_battery(panel: Panel, config: Config) -> Battery:
     chosen = selection(frame, design, model.dependent, regressors, alpha)
     models: list[ModelResult] = [*chosen.models, *baseline(frame, design, model)]
     tests: dict[str, TestResult] = dict(chosen.tests)
+    models.extend(iv(frame, entity, time, model))
     models.append(robustness.winsorized(frame, design, model, config.prepare.winsorize))
     models.append(robustness.lagged_core(frame, entity, time, model))
     models.extend(robustness.drop_years(frame, entity, time, model))
     models.append(robustness.driscoll_kraay(frame, design, model))
+    not_estimated: dict[str, dict[str, Any]] = {}
+    for model_id, fit in (("fgls", fit_xtgls), ("fgls_general", fit_pggls)):
+        if model_id == "fgls_general" and not panel.balanced:
+            not_estimated[model_id] = {"reason": "unbalanced"}
+            continue
+        try:
+            models.append(fit(frame, design, model.dependent, regressors))
+        except EstimationError as error:  # a robustness check, not the brief's premise
+            not_estimated[model_id] = {"reason": error.key, **error.params}
     for moderator in model.moderators:
         models.append(moderation(frame, design, model, moderator))
     for mediator in model.mediators:
@@ -60,7 +73,8 @@ def run_battery(panel: Panel, config: Config) -> Battery:
         split, test = heterogeneity(frame, entity, time, design, model, model.heterogeneity)
         models.extend(split)
         tests["heterogeneity_equal_effects"] = test
-    sensitivity = {"leave_one_out": robustness.leave_one_out(frame, entity, time, model, alpha)}
+    sensitivity = {"leave_one_out": robustness.leave_one_out(frame, entity, time, model, alpha),
+                   "not_estimated": not_estimated}
     return Battery(
         descriptives=descriptives(frame, variables),
         correlations=correlations(frame, variables),

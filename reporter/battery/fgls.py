@@ -70,8 +70,8 @@ def fit_xtgls(
 
     `rho` fixes ρ instead of estimating it and `panels="iid"` uses one variance (Stata's
     panels(iid)); both exist for closed-form checks, the contract uses the defaults.
-    A gap inside a panel raises `estimate.panel_too_short` (Stata refuses such data) and
-    |ρ| ≥ 1, where Prais–Winsten is undefined, raises `estimate.no_convergence`.
+    A gap inside a panel raises `estimate.fgls_gaps` (Stata refuses such data) and
+    |ρ| ≥ 1, where Prais–Winsten is undefined, raises `estimate.fgls_rho`.
     """
     order = np.lexsort((design.time, design.entity))
     entity, time = design.entity[order], design.time[order]
@@ -81,8 +81,7 @@ def fit_xtgls(
     first = np.r_[True, entity[1:] != entity[:-1]]
     step = np.diff(time)[~first[1:]]
     if np.any(step != 1):  # gaps or repeated periods inside a panel: Stata refuses (459)
-        raise EstimationError("estimate.panel_too_short", model=model_id,
-                              nobs=int(np.sum(step == 1)))
+        raise EstimationError("estimate.fgls_gaps", model=model_id)
 
     periods = np.unique(time)
     dummies = (time[:, None] == periods[None, 1:]).astype(float)  # i.year, first year base
@@ -106,7 +105,7 @@ def fit_xtgls(
     if rho is None:
         rho = float(np.sum(t_i[used] * rho_i[used]) / np.sum(t_i[used]))
     if not abs(rho) < 1:
-        raise EstimationError("estimate.no_convergence", model=model_id, iterations=1)
+        raise EstimationError("estimate.fgls_rho", model=model_id, rho=f"{rho:.4f}")
 
     both = np.column_stack([y, z])
     previous = np.vstack([both[:1], both[:-1]])

@@ -41,31 +41,13 @@ from reporter.battery.panel import (
 )
 from reporter.config import ModelConfig
 from reporter.errors import EstimationError
+from reporter.prepare import lag, lag_name
 from reporter.results import ModelResult
 
 IV_MODEL_ID = "iv_2sls"
 FIRST_STAGE_ID = "iv_first_stage"
 _LAG_NAME = re.compile(r"^(?P<column>.+)_lag(?P<periods>[1-9][0-9]*)$")
 _POWER_TOL = 1e-10  # relative size below which an instrument counts as having no variation
-
-
-def lag_name(column: str, periods: int = 1) -> str:
-    """The name under which a lag is built and reported, e.g. `ec_lag1`."""
-    return f"{column}_lag{periods}"
-
-
-def lag(frame: pd.DataFrame, entity: str, time: str, column: str, periods: int = 1) -> pd.Series:
-    """`column` in year - `periods` of the same entity, matched on the year, not on row
-    order: a first year or a gap year gives NaN."""
-    if periods < 1:
-        raise ValueError(f"periods must be at least 1, not {periods}")
-    own = pd.MultiIndex.from_arrays([frame[entity], frame[time]])
-    if own.has_duplicates:
-        raise ValueError(f"({entity}, {time}) does not identify rows uniquely")
-    values = pd.Series(frame[column].to_numpy(dtype=float), index=own)
-    wanted = pd.MultiIndex.from_arrays([frame[entity], frame[time] - periods])
-    return pd.Series(values.reindex(wanted).to_numpy(), index=frame.index,
-                     name=lag_name(column, periods))
 
 
 def _with_lags(frame: pd.DataFrame, entity: str, time: str, names: Sequence[str]) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import pandas as pd
 from reporter.battery.panel import PanelDesign, PanelFit, coefficient_table, estimate, to_result
 from reporter.config import ModelConfig
 from reporter.errors import EstimationError
-from reporter.prepare import lag, winsorize
+from reporter.prepare import lag, lag_name, winsorize
 from reporter.results import ModelResult
 
 
@@ -69,7 +69,7 @@ def winsorized(frame: pd.DataFrame, design: PanelDesign, model: ModelConfig,
 
 def lagged_core(frame: pd.DataFrame, entity: str, time: str, model: ModelConfig) -> ModelResult:
     """`baseline_controls` with the core replaced by its value one year earlier."""
-    name = f"{model.core}_lag1"
+    name = lag_name(model.core)
     lagged = frame.assign(**{name: lag(frame, entity, time, model.core)})
     sample = lagged.dropna(subset=[name]).reset_index(drop=True)
     if sample[entity].nunique() < 2 or sample[time].nunique() < 3:

@@ -11,10 +11,10 @@ from typing import Any
 from reporter import __version__
 from reporter.config import Config
 from reporter.render import fmt
-from reporter.render.charts import status_chart
+from reporter.render.charts import coefficient_chart, marginal_effects_chart, status_chart
 from reporter.render.html import render_html
 from reporter.render.i18n import Translator, load_catalogue
-from reporter.render.tables import build_tables
+from reporter.render.tables import build_tables, core_coefficient, specifications
 from reporter.results import Finding, Results
 
 
@@ -65,8 +65,7 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
     t = Translator(load_catalogue(template_dirs, lang), lang)
     labels = {"dependent": config.label(config.model.dependent, lang),
               "core": config.label(config.model.core, lang)}
-    charts = {"status": status_chart(results.status, config, t,
-                                     chart_dir / f"status_{lang}.png")}
+    charts = _charts(results, config, t, chart_dir)
     context = {
         "t": t, "lang": lang, "labels": labels,
         "study": {"title": config.study.title.get(lang), "region": config.study.region.get(lang),
@@ -81,6 +80,25 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
     }
     html = render_html(template_dirs, context)
     return RenderedBrief(lang=lang, html=html, charts=charts)
+
+
+def _charts(results: Results, config: Config, t: Translator, folder: Path) -> dict[str, Path]:
+    """Every chart of the brief in one language, keyed by name."""
+    lang, core = t.lang, config.model.core
+    core_label = config.label(core, lang)
+    charts = {"status": status_chart(results.status, config, t, folder / f"status_{lang}.png")}
+    rows = [(m.label[lang], c.estimate, c.ci_low, c.ci_high)
+            for m in specifications(results, core) if (c := core_coefficient(m, core))]
+    if rows:
+        charts["coefficients"] = coefficient_chart(rows, core_label, t,
+                                                   folder / f"coefficients_{lang}.png")
+    for model in results.models:
+        if model.id.startswith("moderation_"):
+            moderator = model.diagnostics["moderator"]
+            charts[f"marginal_{moderator}"] = marginal_effects_chart(
+                model.diagnostics["marginal_effects"], core_label,
+                config.label(moderator, lang), t, folder / f"marginal_{moderator}_{lang}.png")
+    return charts
 
 
 def _software(meta: dict[str, Any]) -> str:

@@ -64,3 +64,46 @@ def status_chart(status: Status, config: Config, t: Translator, path: Path) -> P
     fig.savefig(path, metadata={"Software": None})
     plt.close(fig)
     return path
+
+
+def coefficient_chart(rows: list[tuple[str, float, float, float]], core_label: str,
+                      t: Translator, path: Path) -> Path:
+    """The core estimate with its 95% interval in each specification, top to bottom."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.0, 0.42 * len(rows) + 0.9))
+    positions = list(range(len(rows)))[::-1]
+    for y, (_, estimate, low, high) in zip(positions, rows, strict=True):
+        ax.plot([low, high], [y, y], color=ACCENT, linewidth=1.4)
+        ax.plot(estimate, y, "o", color=ACCENT, markersize=4)
+    ax.axvline(0, color="#555555", linewidth=0.7, linestyle="--")
+    ax.set_yticks(positions, [r[0] for r in rows])
+    ax.grid(axis="y", visible=False)
+    ax.set_title(t("chart.coefficients.title", core=core_label), loc="left")
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)
+    return path
+
+
+def marginal_effects_chart(effects: list[dict], core_label: str, moderator_label: str,
+                           t: Translator, path: Path) -> Path:
+    """The core's marginal effect (with its 95% interval) across the moderator's range."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.2, 2.8))
+    x = [e["moderator_value"] for e in effects]
+    ax.fill_between(x, [e["ci_low"] for e in effects], [e["ci_high"] for e in effects],
+                    color=MUTED, alpha=0.5, linewidth=0, label=t("chart.marginal.band"))
+    ax.plot(x, [e["estimate"] for e in effects], color=ACCENT, marker="o", markersize=3,
+            linewidth=1.4, label=t("chart.marginal.line"))
+    for e in effects:
+        ax.annotate(f"P{round(e['percentile'] * 100)}", (e["moderator_value"], e["estimate"]),
+                    textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7)
+    ax.axhline(0, color="#555555", linewidth=0.7, linestyle="--")
+    ax.set_xlabel(moderator_label)
+    ax.set_title(t("chart.marginal.title", core=core_label, moderator=moderator_label),
+                 loc="left")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)
+    return path

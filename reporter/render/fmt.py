@@ -15,6 +15,17 @@ def num(value: float | None, digits: int = 3) -> str:
     return text.replace("-", "\u2212")
 
 
+def coef(value: float | None, digits: int = 4) -> str:
+    """A coefficient: fixed decimals, or three significant digits in scientific notation
+    when fixed decimals would print zero (e.g. a variable measured in thousands)."""
+    if value is None or not math.isfinite(value):
+        return ""
+    if value != 0 and abs(value) < 0.5 * 10 ** -digits:
+        mantissa, exponent = f"{value:.2e}".split("e")
+        return f"{mantissa}e{int(exponent)}".replace("-", "\u2212")
+    return num(value, digits)
+
+
 def pval(value: float | None) -> str:
     if value is None:
         return ""

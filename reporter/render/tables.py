@@ -38,7 +38,7 @@ class Table:
 
 
 def _label(config: Config, name: str, lang: str) -> Cell:
-    return Cell(config.label(name, lang), kind="label")
+    return Cell(_label_of(name, config, lang), kind="label")
 
 
 def descriptives_table(results: Results, config: Config, t: Translator) -> Table:
@@ -84,19 +84,21 @@ def vif_table(results: Results, config: Config, t: Translator) -> Table:
 
 
 def regression_table(table_id: str, models: list[ModelResult], config: Config,
-                     t: Translator) -> Table:
-    """Journal style: coefficient with stars, t (or SE) in parentheses, then N, R², effects."""
+                     t: Translator, by: str = "dependent", **title: object) -> Table:
+    """Journal style: coefficient with stars, t (or SE) in parentheses, then N, R², effects.
+    Columns are headed by the dependent variable or (`by="label"`) by the model's name."""
     show_t = config.report.parentheses == "t"
+    heads = [config.label(m.dependent, t.lang) if by == "dependent" else m.label[t.lang]
+             for m in models]
     header = (Cell(t("table.regression.variable"), kind="head"),
-              *(Cell(f"({i}) {config.label(m.dependent, t.lang)}", kind="head")
-                for i, m in enumerate(models, start=1)))
+              *(Cell(f"({i}) {h}", kind="head") for i, h in enumerate(heads, start=1)))
     variables: list[str] = list(dict.fromkeys(v for m in models for v in m.coefficients))
     rows: list[Row] = []
     for var in variables:
         top, sub = [_label(config, var, t.lang)], [Cell("", kind="label")]
         for m in models:
             c = m.coefficients.get(var)
-            top.append(Cell(fmt.num(c.estimate, 4), fmt.stars(c.p_value)) if c else Cell(""))
+            top.append(Cell(fmt.coef(c.estimate), fmt.stars(c.p_value)) if c else Cell(""))
             sub.append(Cell(f"({fmt.num(c.stat if show_t else c.std_error, 3)})") if c
                        else Cell(""))
         rows += [Row(tuple(top)), Row(tuple(sub), kind="sub")]
@@ -113,8 +115,101 @@ def regression_table(table_id: str, models: list[ModelResult], config: Config,
         rows.append(Row((Cell(name, kind="label"), *(Cell(v) for v in values)),
                         kind="rule" if i == 0 else ""))
     note = t("table.regression.note_t" if show_t else "table.regression.note_se")
-    return Table(table_id, t(f"table.{table_id}.title"), header, tuple(rows),
-                 (note, t("table.regression.note_stars")))
+    notes = [note, t("table.regression.note_stars")]
+    if any(m.cov_type == "classical" for m in models):
+        notes.insert(1, t("table.regression.note_classical"))
+    return Table(table_id, t(f"table.{table_id}.title", **title), header, tuple(rows),
+                 tuple(notes), wide=len(models) > 4)
+
+
+def _label_of(name: str, config: Config, lang: str) -> str:
+    """Variable label, also for built names: `<core>_lag1`, `<a>_x_<b>`."""
+    if name.endswith("_lag1") and name[:-5] in config.model.variables:
+        return f"{config.label(name[:-5], lang)} (t−1)"
+    if "_x_" in name:
+        left, right = name.split("_x_", 1)
+        return f"{config.label(left, lang)} × {config.label(right, lang)}"
+    return config.label(name, lang)
+
+
+def tests_table(results: Results, config: Config, t: Translator) -> Table:
+    """The specification tests, each with its statistic, df, p-value and verdict."""
+    alpha = config.report.significance
+    header = tuple(Cell(t(f"table.tests.{c}"), kind="head")
+                   for c in ("test", "stat", "df", "p", "verdict"))
+    rows = []
+    for name in ("f_entity", "bp_lm", "hausman", "hausman_twoways", "hausman_robust"):
+        test = results.tests.get(name)
+        if test is None or test.stat != test.stat:  # absent or not estimable (NaN)
+            continue
+        df = (f"{test.extra['df1']}, {test.extra['df2']}" if "df1" in test.extra
+              else fmt.integer(int(test.df)))
+        verdict = t(f"table.tests.{name}_{'reject' if test.p_value < alpha else 'keep'}")
+        rows.append(Row((Cell(t(f"table.tests.{name}"), kind="label"),
+                         Cell(fmt.num(test.stat, 3)), Cell(df), Cell(fmt.pval(test.p_value)),
+                         Cell(verdict, kind="label"))))
+    chosen = results.selection.get("chosen")
+    notes = (t("table.tests.note_chosen", model=results.model(chosen).label[t.lang],
+               reason=t(f"table.tests.reason_{results.selection['reason']}")),) if chosen else ()
+    return Table("tests", t("table.tests.title"), header, tuple(rows), notes)
+
+
+ROBUSTNESS_SPECS = ("baseline_controls", "robustness_winsorized", "robustness_lagged_core",
+                    "robustness_drop_first_year", "robustness_drop_last_year",
+                    "robustness_driscoll_kraay", "iv_2sls", "fgls", "fgls_general")
+
+
+def core_coefficient(model: ModelResult, core: str):
+    """The core variable's coefficient in a model, under its name or its lag's."""
+    return model.coefficients.get(core) or model.coefficients.get(f"{core}_lag1")
+
+
+def specifications(results: Results, core: str) -> list[ModelResult]:
+    """The models that estimate the core effect, in the order the robustness table lists."""
+    ids = {m.id: m for m in results.models}
+    return [ids[i] for i in ROBUSTNESS_SPECS if i in ids and core_coefficient(ids[i], core)]
+
+
+def robustness_table(results: Results, config: Config, t: Translator) -> Table:
+    """The core coefficient in every specification: one row each, same columns."""
+    core = config.model.core
+    header = tuple(Cell(t(f"table.robustness.{c}"), kind="head")
+                   for c in ("spec", "estimate", "se", "p", "ci", "nobs"))
+    rows = []
+    for model in specifications(results, core):
+        c = core_coefficient(model, core)
+        rows.append(Row((Cell(model.label[t.lang], kind="label"),
+                         Cell(fmt.coef(c.estimate), fmt.stars(c.p_value)),
+                         Cell(fmt.coef(c.std_error)), Cell(fmt.pval(c.p_value)),
+                         Cell(f"[{fmt.coef(c.ci_low, 3)}, {fmt.coef(c.ci_high, 3)}]"),
+                         Cell(fmt.integer(model.nobs)))))
+    notes = [t("table.robustness.note", core=config.label(core, t.lang))]
+    loo = results.sensitivity.get("leave_one_out")
+    if loo:
+        names = {e.entity: e.names[t.lang] for e in results.status.entities}
+        notes.append(t("table.robustness.note_loo", low=fmt.coef(loo["min"]),
+                       low_entity=names.get(loo["min_without"], loo["min_without"]),
+                       high=fmt.coef(loo["max"]),
+                       high_entity=names.get(loo["max_without"], loo["max_without"]),
+                       share=f"{100 * loo['share_significant']:.0f}"))
+    return Table("robustness", t("table.robustness.title", core=config.label(core, t.lang)),
+                 header, tuple(rows), tuple(notes))
+
+
+def marginal_effects_table(model: ModelResult, config: Config, t: Translator) -> Table:
+    moderator = model.diagnostics["moderator"]
+    header = tuple(Cell(t(f"table.marginal.{c}", moderator=config.label(moderator, t.lang)),
+                        kind="head") for c in ("percentile", "value", "estimate", "se", "ci"))
+    rows = tuple(Row((Cell(f"P{round(e['percentile'] * 100)}"),
+                      Cell(fmt.coef(e["moderator_value"], 3)),
+                      Cell(fmt.coef(e["estimate"]), fmt.stars(e["p_value"])),
+                      Cell(fmt.coef(e["std_error"])),
+                      Cell(f"[{fmt.coef(e['ci_low'], 3)}, {fmt.coef(e['ci_high'], 3)}]")))
+                 for e in model.diagnostics["marginal_effects"])
+    return Table(f"marginal_{moderator}", t("table.marginal.title",
+                                              core=config.label(config.model.core, t.lang),
+                                              moderator=config.label(moderator, t.lang)),
+                 header, rows, (t("table.marginal.note"),))
 
 
 def ranking_table(results: Results, config: Config, t: Translator) -> Table:
@@ -131,9 +226,31 @@ def ranking_table(results: Results, config: Config, t: Translator) -> Table:
 
 
 def build_tables(results: Results, config: Config, t: Translator) -> dict[str, Table]:
-    """Every table of the brief, keyed by id, in one language."""
-    baseline = [m for m in results.models if m.id in ("baseline", "baseline_controls")]
+    """Every table of the brief, keyed by id, in one language (absent analyses, absent
+    tables)."""
+    by_id = {m.id: m for m in results.models}
+
+    def pick(*ids: str) -> list[ModelResult]:
+        return [by_id[i] for i in ids if i in by_id]
+
     tables = [ranking_table(results, config, t), descriptives_table(results, config, t),
               correlation_table(results, config, t), vif_table(results, config, t),
-              regression_table("baseline", baseline, config, t)]
+              regression_table("baseline", pick("baseline", "baseline_controls"), config, t)]
+    if "re" in by_id:
+        tables += [regression_table("selection", pick("pooled_ols", "fe_entity", "re"),
+                                    config, t, by="label"), tests_table(results, config, t)]
+    tables.append(robustness_table(results, config, t))
+    if "iv_2sls" in by_id:
+        tables.append(regression_table("iv", pick("iv_first_stage", "iv_2sls"), config, t,
+                                       by="label"))
+    moderation = [m for m in results.models if m.id.startswith("moderation_")]
+    if moderation:
+        tables.append(regression_table("moderation", moderation, config, t, by="label"))
+        tables += [marginal_effects_table(m, config, t) for m in moderation]
+    mechanisms = [m for m in results.models if m.id.startswith("mechanism_")]
+    if mechanisms:
+        tables.append(regression_table("mechanisms", mechanisms, config, t))
+    groups = [m for m in results.models if m.id.startswith("heterogeneity_")]
+    if groups:
+        tables.append(regression_table("heterogeneity", groups, config, t, by="label"))
     return {table.id: table for table in tables}
