@@ -119,3 +119,14 @@ def test_usage_errors_are_bilingual_exit_2(args):
     result = _invoke(*args)
     assert result.exit_code == 2
     assert "命令行参数有误" in result.output and "Bad command line" in result.output
+
+
+def test_moderator_constant_within_entities_is_exit_3(tmp_path):
+    frame = pd.read_csv(ROOT / "data" / "zhejiang_cities.csv")
+    frame["coastal"] = frame["city"].isin(["宁波", "舟山", "温州", "台州"]).astype(float)
+    config = _study(tmp_path, frame, 'dependent = "compet"\ncore = "ec"\n'
+                                     'controls = ["x1"]\nmoderators = ["coastal"]')
+    result = _invoke("run", "--config", str(config), "--output", str(tmp_path / "out"))
+    assert result.exit_code == 3, result.output
+    assert "coastal" in result.output and "不随时间变化" in result.output
+    assert "does not vary over time" in result.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -151,3 +152,25 @@ def test_sample_fixtures_were_made_from_the_committed_data():
             if "data_md5" in fx:
                 data = (ROOT / fx["data_file"]).read_bytes()
                 assert hashlib.md5(data).hexdigest() == fx["data_md5"], path.name
+
+
+def test_random_effects_convention_against_linearmodels():
+    """linearmodels' RandomEffects equals plm's Swamy-Arora on a balanced panel but uses a
+    different between-variance estimator on an unbalanced one; the contract follows plm
+    (checked against the R fixtures above), so on EmplUK the two must differ."""
+    import statsmodels.api as sm
+    from linearmodels import RandomEffects
+
+    from reporter.battery.selection import random_effects
+
+    for name, entity, y, xs, same in (("grunfeld", "firm", "inv", ["value", "capital"], True),
+                                      ("emplUK", "firm", "emp", ["wage", "capital", "output"],
+                                       False)):
+        frame = pd.read_csv(ROOT / "tests/reference/data" / f"{name}.csv")
+        ours = random_effects(frame, PanelDesign.from_frame(frame, entity, "year"), y, xs)
+        panel = frame.set_index([entity, "year"])
+        theirs = RandomEffects(panel[y], sm.add_constant(panel[xs])).fit()
+        agree = np.isclose(ours.sigma2_indiv, theirs.variance_decomposition["Effects"],
+                           rtol=1e-8)
+        assert agree == same, name
+        assert np.isclose(ours.beta[1], theirs.params[xs[0]], rtol=1e-8) == same, name
