@@ -1,53 +1,254 @@
-"""From numbers to graded statements, still without language (keys, grades, parameters).
+"""From numbers to graded statements and recommendations, still without language.
 
-The grade of the core effect follows the evidence: significance at the configured level in
-every baseline specification with a stable sign is `strong`; significance at twice that
-level in the main specification is `suggestive`; anything else is `none`. Wording for
-each grade lives in the message catalogues, never here.
+The rules (templates/rules.toml) and the recommendation catalogue
+(templates/recommendations.toml) are data that editors own: each rule and each condition
+is a Jinja expression over the facts computed here, evaluated in Jinja's sandbox. This
+stage yields keys, grades and parameters; the wording lives in the message catalogues.
 """
 
 from __future__ import annotations
 
-from reporter.config import Config
-from reporter.results import Finding, ModelResult, Status
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
 
-FEW_CLUSTERS = 30
+import numpy as np
+
+from reporter.config import PACKAGE_ROOT, Config
+from reporter.errors import InputError
+from reporter.results import Finding, ModelResult, Status, TestResult
+
+DEFAULT_RULE_DIRS = (PACKAGE_ROOT / "templates",)
+GRADES = ("strong", "suggestive")
+ROBUSTNESS_IDS = ("robustness_winsorized", "robustness_lagged_core",
+                  "robustness_drop_first_year", "robustness_drop_last_year",
+                  "robustness_driscoll_kraay", "iv_2sls", "fgls", "fgls_general")
 
 
-def grade_core(models: list[ModelResult], core: str, alpha: float) -> str:
-    """`strong`, `suggestive` or `none` for the core coefficient across `models`
-    (the last one is the main specification)."""
-    main = models[-1].coef(core)
-    signs = {m.coef(core).estimate > 0 for m in models}
-    if len(signs) == 1 and all(m.coef(core).p_value < alpha for m in models):
-        return "strong"
-    if main.p_value < 2 * alpha:
-        return "suggestive"
+@dataclass(frozen=True)
+class Rules:
+    """The editor-owned rules and catalogue, merged over the template folders."""
+
+    grades: Mapping[str, Mapping[str, str]]
+    warnings: Mapping[str, str]
+    key_messages: Sequence[str]
+    max_key_messages: int
+    laggard_quantile: float
+    recommendations: Sequence[Mapping[str, Any]]
+    sources: Mapping[str, Path]
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError("render.template", file=path, line="?", detail=str(exc)) from None
+
+
+def load_rules(dirs: Sequence[Path] = DEFAULT_RULE_DIRS) -> Rules:
+    """`rules.toml` keys and `recommendations.toml` entries (by id) from each folder;
+    earlier folders (an editor's) override later ones (the defaults)."""
+    grades: dict[str, dict[str, str]] = {}
+    warnings: dict[str, str] = {}
+    keys: dict[str, Any] = {}
+    catalogue: dict[str, dict[str, Any]] = {}
+    sources: dict[str, Path] = {}
+    for folder in reversed([Path(d) for d in dirs]):
+        rules_path = folder / "rules.toml"
+        if rules_path.is_file():
+            raw = _read(rules_path)
+            for name, table in raw.get("grade", {}).items():
+                grades.setdefault(name, {}).update(table)
+            warnings.update(raw.get("warnings", {}))
+            keys.update(raw.get("key_messages", {}))
+            keys.update({f"laggards.{k}": v for k, v in raw.get("laggards", {}).items()})
+            sources["rules"] = rules_path
+        catalogue_path = folder / "recommendations.toml"
+        if catalogue_path.is_file():
+            for entry in _read(catalogue_path).get("recommendation", []):
+                catalogue[entry["id"]] = {**entry, "_file": catalogue_path}
+            sources["recommendations"] = catalogue_path
+    return Rules(grades=grades, warnings=warnings, key_messages=tuple(keys.get("order", ())),
+                 max_key_messages=int(keys.get("max", 5)),
+                 laggard_quantile=float(keys.get("laggards.quantile", 0.25)),
+                 recommendations=tuple(catalogue.values()), sources=sources)
+
+
+@cache
+def _environment():
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment()
+
+
+def evaluate(expression: str, facts: Mapping[str, Any], *, file: Path | str,
+             key: str) -> bool:
+    """A rule's truth on the facts; a rule that does not parse or run is exit 2, named."""
+    from jinja2 import TemplateError
+
+    try:
+        return bool(_environment().compile_expression(expression)(**facts))
+    except (TemplateError, TypeError, ValueError, ZeroDivisionError) as exc:
+        raise InputError("findings.rule", file=file, key=key, expression=expression,
+                         detail=str(exc)) from None
+
+
+def _grade(rules: Rules, family: str, facts: Mapping[str, Any]) -> str:
+    for grade in GRADES:
+        expression = rules.grades.get(family, {}).get(grade)
+        if expression and evaluate(expression, facts, file=rules.sources.get("rules", ""),
+                                   key=f"grade.{family}.{grade}"):
+            return grade
     return "none"
 
 
-def findings(models: tuple[ModelResult, ...], status: Status,
-             config: Config) -> tuple[Finding, ...]:
-    """The key messages of the brief, in order."""
-    core, alpha = config.model.core, config.report.significance
-    baseline = [m for m in models if m.id in ("baseline", "baseline_controls")]
-    main = baseline[-1]
-    coef = main.coef(core)
-    grade = grade_core(baseline, core, alpha)
-    out = [Finding(key="core_effect", grade=grade, model=main.id, variable=core,
-                   params={"direction": "positive" if coef.estimate > 0 else "negative",
-                           "estimate": coef.estimate, "p_value": coef.p_value,
-                           "ci_low": coef.ci_low, "ci_high": coef.ci_high,
-                           "n_clusters": main.n_clusters,
-                           "few_clusters": main.n_clusters < FEW_CLUSTERS})]
+def _core(model: ModelResult, core: str):
+    return model.coefficients.get(core) or model.coefficients.get(f"{core}_lag1")
+
+
+def core_facts(models: Mapping[str, ModelResult], core: str, alpha: float,
+               max_vif: float | None) -> dict[str, Any]:
+    """What the core-effect rules may look at."""
+    baseline = [models[i] for i in ("baseline", "baseline_controls") if i in models]
+    main = _core(baseline[-1], core)
+    sign = main.estimate > 0
+    robust = [c for i in ROBUSTNESS_IDS if i in models and (c := _core(models[i], core))]
+    agreeing = [c for c in robust if (c.estimate > 0) == sign and c.p_value < alpha]
+    iv = models.get("iv_2sls")
+    diagnostics = iv.diagnostics if iv is not None else {}
+    return {
+        "p": main.p_value, "estimate": main.estimate, "ci_low": main.ci_low,
+        "ci_high": main.ci_high, "direction": "positive" if sign else "negative",
+        "baseline_all_significant": all(_core(m, core).p_value < alpha for m in baseline),
+        "sign_stable": len({_core(m, core).estimate > 0 for m in baseline}) == 1,
+        "robust_share": len(agreeing) / len(robust) if robust else 0.0,
+        "n_specs": len(robust), "n_agreeing": len(agreeing),
+        "iv_p": _core(iv, core).p_value if iv is not None else None,
+        "first_stage_f": diagnostics.get("first_stage_f"),
+        "first_stage_f_cluster": diagnostics.get("first_stage_f_cluster"),
+        "n_clusters": baseline[-1].n_clusters, "max_vif": max_vif, "model": baseline[-1].id,
+    }
+
+
+def laggards(status: Status, quantile: float) -> list[str]:
+    """Entities below the `quantile` of the dependent's level in the reporting year."""
+    values = np.array([e.value for e in status.entities])
+    cut = float(np.quantile(values, quantile))
+    return [e.entity for e in status.entities if e.value < cut]
+
+
+def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
+             tests: Mapping[str, TestResult] | None = None,
+             sensitivity: Mapping[str, Any] | None = None,
+             vif: Mapping[str, float] | None = None,
+             rule_dirs: Sequence[Path] = DEFAULT_RULE_DIRS,
+             ) -> tuple[tuple[Finding, ...], tuple[dict[str, Any], ...]]:
+    """Every graded finding in the order of the rules' key-message list, and the
+    recommendations whose conditions hold."""
+    rules = load_rules(rule_dirs)
+    tests = tests or {}
+    alpha = config.report.significance
+    by_id = {m.id: m for m in models}
+    core, dependent = config.model.core, config.model.dependent
+    rules_file = rules.sources.get("rules", "")
+
+    facts = core_facts(by_id, core, alpha, max(vif.values()) if vif else None)
+    facts["alpha"] = alpha
+    for name, expression in rules.warnings.items():
+        facts[name] = evaluate(expression, facts, file=rules_file, key=f"warnings.{name}")
+    warnings = [name for name in rules.warnings if facts[name]]
+    out: list[Finding] = [Finding(
+        key="core_effect", grade=_grade(rules, "core_effect", facts), model=facts["model"],
+        variable=core, params={**facts, "warnings": warnings})]
+
+    loo = (sensitivity or {}).get("leave_one_out")
+    out.append(Finding(key="robustness", grade="fact", model="", variable=core, params={
+        "n_specs": facts["n_specs"], "n_agreeing": facts["n_agreeing"],
+        "loo_min": loo["min"] if loo else None, "loo_max": loo["max"] if loo else None}))
+
+    for model in models:
+        if model.id.startswith("moderation_"):
+            inter = model.coefficients[model.diagnostics["interaction"]]
+            local = {"alpha": alpha, "p": inter.p_value, "estimate": inter.estimate,
+                     "n_clusters": model.n_clusters}
+            out.append(Finding(key="moderation", grade=_grade(rules, "moderation", local),
+                               model=model.id, variable=model.diagnostics["moderator"],
+                               params={**local, "direction": _sign(inter.estimate)}))
+    for mediator in config.model.mediators:
+        sobel = tests.get(f"sobel_{mediator}")
+        a, b = by_id.get(f"mechanism_{mediator}_a"), by_id.get(f"mechanism_{mediator}_b")
+        if sobel is None or a is None or b is None:
+            continue
+        local = {"alpha": alpha, "p": sobel.p_value, "indirect": sobel.extra["indirect"],
+                 "a_p": a.coefficients[core].p_value, "b_p": b.coefficients[mediator].p_value}
+        out.append(Finding(key="mechanism", grade=_grade(rules, "mechanism", local),
+                           model=b.id, variable=mediator,
+                           params={**local, "direction": _sign(local["indirect"])}))
+    test = tests.get("heterogeneity_equal_effects")
+    if test is not None:
+        groups = [m for m in models if m.id.startswith("heterogeneity_")
+                  and m.id != "heterogeneity_interaction"]
+        ranked = sorted(groups, key=lambda m: m.coefficients[core].estimate)
+        local = {"alpha": alpha, "p": test.p_value, "n_groups": len(groups)}
+        out.append(Finding(key="heterogeneity", grade=_grade(rules, "heterogeneity", local),
+                           model="heterogeneity_interaction", variable=core, params={
+                               **local, "strongest": ranked[-1].diagnostics["level"],
+                               "strongest_estimate": ranked[-1].coefficients[core].estimate,
+                               "weakest": ranked[0].diagnostics["level"],
+                               "weakest_estimate": ranked[0].coefficients[core].estimate}))
+
     first, last = status.dependent_mean[0], status.dependent_mean[-1]
-    out.append(Finding(key="trend", grade="fact", model="", variable=config.model.dependent,
+    out.append(Finding(key="trend", grade="fact", model="", variable=dependent,
                        params={"first_year": status.years[0], "last_year": status.years[-1],
                                "first": first, "last": last, "change": last - first}))
     leader, laggard = status.entities[0], status.entities[-1]
-    out.append(Finding(key="ranking", grade="fact", model="", variable=config.model.dependent,
+    lagging = laggards(status, rules.laggard_quantile)
+    out.append(Finding(key="ranking", grade="fact", model="", variable=dependent,
                        params={"year": status.report_year, "leader": leader.entity,
                                "leader_value": leader.value, "laggard": laggard.entity,
                                "laggard_value": laggard.value,
-                               "gap": leader.value - laggard.value}))
-    return tuple(out)
+                               "gap": leader.value - laggard.value, "laggards": lagging}))
+    order = {key: i for i, key in enumerate(rules.key_messages)}
+    out.sort(key=lambda f: order.get(f.key, len(order)))
+    return tuple(out), recommendations(out, rules, config)
+
+
+def _sign(value: float) -> str:
+    return "positive" if value > 0 else "negative"
+
+
+def recommendation_facts(found: Sequence[Finding]) -> dict[str, Any]:
+    """The facts a recommendation's `when` may use: the core finding as `core`, the
+    moderators/mediators by name, `heterogeneity`, `ranking` and `trend`."""
+    facts: dict[str, Any] = {"moderation": {}, "mechanism": {}, "heterogeneity": None}
+    for f in found:
+        entry = {"grade": f.grade, **f.params}
+        if f.key in ("moderation", "mechanism"):
+            facts[f.key][f.variable] = entry
+        elif f.key == "core_effect":
+            facts["core"] = entry
+        else:
+            facts[f.key] = entry
+    return facts
+
+
+def recommendations(found: Sequence[Finding], rules: Rules,
+                    config: Config) -> tuple[dict[str, Any], ...]:
+    """The catalogue entries whose `when` holds, in catalogue order; an entry with
+    `for_each = "moderation"` (or "mechanism") is tried once per moderator (mediator),
+    which its condition sees as `item` and its text as {item}."""
+    facts = recommendation_facts(found)
+    facts["study"] = config.study.id
+    chosen = []
+    for entry in rules.recommendations:
+        family = entry.get("for_each")
+        items = list(facts[family].items()) if family else [(None, None)]
+        for name, item in items:
+            local = {**facts, "item": item, "item_name": name}
+            if evaluate(entry.get("when", "true"), local, file=entry["_file"],
+                        key=f"recommendation.{entry['id']}.when"):
+                chosen.append({"id": entry["id"], "item": name})
+    return tuple(chosen)

@@ -86,7 +86,9 @@ def analyse(config: Config, timer: Timer) -> Results:
     with timer.stage("battery"):
         battery = run_battery(panel, config)
     with timer.stage("findings"):
-        graded = findings(battery.models, battery.status, config)
+        graded, recommended = findings(battery.models, battery.status, config,
+                                       tests=battery.tests, sensitivity=battery.sensitivity,
+                                       vif=battery.vif)
     model = config.model
     study = {"id": config.study.id, "year": config.study.year,
              "title": {"zh": config.study.title.zh, "en": config.study.title.en},
@@ -103,7 +105,8 @@ def analyse(config: Config, timer: Timer) -> Results:
                    descriptives=battery.descriptives, correlations=battery.correlations,
                    vif=battery.vif, tests=battery.tests, models=battery.models,
                    status=battery.status, selection=battery.selection,
-                   sensitivity=battery.sensitivity, findings=graded)
+                   sensitivity=battery.sensitivity, findings=graded,
+                   recommendations=recommended)
 
 
 def run(config_path: str | Path | None = None, output_root: str | Path = "output",

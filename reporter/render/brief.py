@@ -10,8 +10,10 @@ from typing import Any
 
 from reporter import __version__
 from reporter.config import Config
+from reporter.findings import load_rules
 from reporter.render import fmt
 from reporter.render.charts import coefficient_chart, marginal_effects_chart, status_chart
+from reporter.render.export import export_tables
 from reporter.render.html import render_html
 from reporter.render.i18n import Translator, load_catalogue
 from reporter.render.tables import build_tables, core_coefficient, specifications
@@ -26,26 +28,69 @@ class RenderedBrief:
 
 
 def _sentence(finding: Finding, results: Results, config: Config, t: Translator) -> str:
+    """One finding in one language, its wording chosen by key, grade and direction."""
     p = finding.params
-    labels = {"dependent": config.label(config.model.dependent, t.lang),
-              "core": config.label(config.model.core, t.lang)}
+    lang = t.lang
+    names = {e.entity: e.names[lang] for e in results.status.entities}
+    labels = {"dependent": config.label(config.model.dependent, lang),
+              "core": config.label(config.model.core, lang)}
     if finding.key == "core_effect":
         text = t(f"finding.core_effect.{finding.grade}.{p['direction']}", **labels,
-                 estimate=fmt.num(p["estimate"]), p_value=fmt.pval(p["p_value"]),
+                 estimate=fmt.num(p["estimate"]), p_value=fmt.pval(p["p"]),
                  ci_low=fmt.num(p["ci_low"]), ci_high=fmt.num(p["ci_high"]))
-        if p["few_clusters"]:
-            text += " " + t("finding.few_clusters", n_clusters=p["n_clusters"])
+        for warning in p["warnings"]:
+            text += " " + t(f"finding.warning.{warning}", n_clusters=p["n_clusters"],
+                            first_stage_f=fmt.num(p["first_stage_f_cluster"], 1),
+                            max_vif=fmt.num(p["max_vif"], 1))
         return text
+    if finding.key == "robustness":
+        text = t("finding.robustness", **labels, n_agreeing=p["n_agreeing"],
+                 n_specs=p["n_specs"])
+        if p["loo_min"] is not None:
+            text += " " + t("finding.robustness_loo", low=fmt.num(p["loo_min"]),
+                            high=fmt.num(p["loo_max"]))
+        return text
+    if finding.key in ("moderation", "mechanism"):
+        return t(f"finding.{finding.key}.{finding.grade}.{p['direction']}", **labels,
+                 item=config.label(finding.variable, lang),
+                 estimate=fmt.num(p.get("estimate", p.get("indirect"))),
+                 p_value=fmt.pval(p["p"]))
+    if finding.key == "heterogeneity":
+        return t(f"finding.heterogeneity.{finding.grade}", **labels, p_value=fmt.pval(p["p"]),
+                 strongest=p["strongest"], weakest=p["weakest"],
+                 strongest_estimate=fmt.num(p["strongest_estimate"]),
+                 weakest_estimate=fmt.num(p["weakest_estimate"]))
     if finding.key == "trend":
         return t(f"finding.trend.{'up' if p['change'] >= 0 else 'down'}", **labels,
                  first_year=p["first_year"], last_year=p["last_year"], first=fmt.num(p["first"]),
                  last=fmt.num(p["last"]), change=fmt.num(p["change"]))
     if finding.key == "ranking":
-        names = {e.entity: e.names[t.lang] for e in results.status.entities}
         return t("finding.ranking", **labels, year=p["year"], leader=names[p["leader"]],
                  leader_value=fmt.num(p["leader_value"]), laggard=names[p["laggard"]],
                  laggard_value=fmt.num(p["laggard_value"]), gap=fmt.num(p["gap"]))
-    return t(f"finding.{finding.key}", **labels, **p)
+    return t(f"finding.{finding.key}", **labels)
+
+
+def _recommendations(results: Results, config: Config, lang: str,
+                     rule_dirs: Sequence[Path]) -> list[str]:
+    """The chosen recommendations' text in one language, placeholders filled."""
+    catalogue = {entry["id"]: entry for entry in load_rules(rule_dirs).recommendations}
+    names = {e.entity: e.names[lang] for e in results.status.entities}
+    ranking = next((f.params for f in results.findings if f.key == "ranking"), {})
+    separator = "、" if lang == "zh" else ", "
+    fill = {"core": config.label(config.model.core, lang),
+            "dependent": config.label(config.model.dependent, lang),
+            "region": config.study.region.get(lang),
+            "leader": names.get(ranking.get("leader"), ""),
+            "laggards": separator.join(names[e] for e in ranking.get("laggards", ()))}
+    out = []
+    for chosen in results.recommendations:
+        entry = catalogue.get(chosen["id"])
+        if entry is None:
+            continue
+        item = config.label(chosen["item"], lang) if chosen.get("item") else ""
+        out.append(entry[lang].format(**fill, item=item))
+    return out
 
 
 def _preparation(results: Results, config: Config, lang: str) -> dict[str, Any] | None:
@@ -63,16 +108,23 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
     """Build the context for `lang` and render the brief's HTML; charts go to `chart_dir`
     and are referenced relative to its parent (the output folder)."""
     t = Translator(load_catalogue(template_dirs, lang), lang)
+    rules = load_rules(template_dirs)
+    order = {key: i for i, key in enumerate(rules.key_messages)}
+    key_findings = [f for f in results.findings if f.key in order][:rules.max_key_messages]
     labels = {"dependent": config.label(config.model.dependent, lang),
               "core": config.label(config.model.core, lang)}
     charts = _charts(results, config, t, chart_dir)
+    tables = build_tables(results, config, t)
+    export_tables(tables, chart_dir.parent / "tables", lang)
     context = {
         "t": t, "lang": lang, "labels": labels,
         "study": {"title": config.study.title.get(lang), "region": config.study.region.get(lang),
                   "year": config.study.year, "illustrative": config.study.illustrative},
         "data": results.data,
-        "key_messages": [_sentence(f, results, config, t) for f in results.findings],
-        "tables": build_tables(results, config, t),
+        "key_messages": [_sentence(f, results, config, t) for f in key_findings],
+        "findings": [_sentence(f, results, config, t) for f in results.findings],
+        "recommendations": _recommendations(results, config, lang, template_dirs),
+        "tables": tables,
         "charts": {name: f"{chart_dir.name}/{path.name}" for name, path in charts.items()},
         "preparation": _preparation(results, config, lang),
         "equation": t("method.equation", **labels),

@@ -1,0 +1,129 @@
+"""Findings: grades follow the editor-owned rules, wording follows the grade, and the
+numbers in the PDF's key messages are the numbers in results.json."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from reporter import pipeline
+from reporter.config import load_config
+from reporter.errors import InputError
+from reporter.findings import evaluate, findings, load_rules
+from reporter.render import fmt
+from reporter.render.brief import _sentence
+from reporter.render.html import DEFAULT_TEMPLATES
+from reporter.render.i18n import Translator, load_catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+CITY = ROOT / "data" / "zhejiang_hightech.toml"
+PROVINCE = ROOT / "data" / "provinces_resilience.toml"
+
+
+@pytest.fixture(scope="module")
+def city():
+    config = load_config(CITY)
+    return config, pipeline.analyse(config, pipeline.Timer())
+
+
+def _regrade(results, config, rule_dirs):
+    graded, recommended = findings(results.models, results.status, config, tests=results.tests,
+                                   sensitivity=results.sensitivity, vif=results.vif,
+                                   rule_dirs=rule_dirs)
+    return replace(results, findings=graded, recommendations=recommended)
+
+
+def _editor_rules(tmp_path: Path, strong: str, suggestive: str) -> list[Path]:
+    (tmp_path / "rules.toml").write_text(
+        f'[grade.core_effect]\nstrong = "{strong}"\nsuggestive = "{suggestive}"\n',
+        encoding="utf-8")
+    return [tmp_path, DEFAULT_TEMPLATES]
+
+
+@pytest.mark.parametrize(("strong", "suggestive", "grade"), [
+    ("true", "true", "strong"),
+    ("false", "true", "suggestive"),
+    ("false", "false", "none"),
+])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_each_grade_gets_its_wording(tmp_path, city, strong, suggestive, grade, lang):
+    config, results = city
+    regraded = _regrade(results, config, _editor_rules(tmp_path, strong, suggestive))
+    core = next(f for f in regraded.findings if f.key == "core_effect")
+    assert core.grade == grade
+    catalogue = load_catalogue([DEFAULT_TEMPLATES], lang)
+    sentence = _sentence(core, regraded, config, Translator(catalogue, lang))
+    template = catalogue[f"finding.core_effect.{grade}.{core.params['direction']}"]
+    opening = template.split("{")[0]
+    assert sentence.startswith(opening)
+    assert fmt.num(core.params["estimate"]) in sentence
+    for other in {"strong", "suggestive", "none"} - {grade}:
+        other_opening = catalogue[f"finding.core_effect.{other}.positive"].split("{")[0]
+        assert not sentence.startswith(other_opening)
+
+
+def test_editor_rules_override_only_what_they_name(tmp_path):
+    rules = load_rules(_editor_rules(tmp_path, "false", "true"))
+    assert rules.grades["core_effect"] == {"strong": "false", "suggestive": "true"}
+    assert rules.grades["moderation"]["strong"] == "p < alpha"  # still the default
+    assert rules.max_key_messages == 5
+
+
+def test_a_broken_rule_is_exit_2_naming_file_and_key(tmp_path, city):
+    config, results = city
+    dirs = _editor_rules(tmp_path, "p <", "true")
+    with pytest.raises(InputError) as err:
+        _regrade(results, config, dirs)
+    assert err.value.exit_code == 2
+    assert "grade.core_effect.strong" in err.value.message("en")
+    assert "rules.toml" in err.value.message("zh")
+
+
+def test_rules_cannot_reach_python():
+    with pytest.raises(InputError):
+        evaluate("''.__class__.__mro__[1].__subclasses__()", {}, file="x", key="k")
+
+
+def test_default_grades_on_the_bundled_studies(city):
+    _, results = city
+    core = next(f for f in results.findings if f.key == "core_effect")
+    # 12 clusters: the warning is attached whatever the grade.
+    assert "few_clusters" in core.params["warnings"]
+    assert core.params["robust_share"] == pytest.approx(
+        core.params["n_agreeing"] / core.params["n_specs"])
+    province_config = load_config(PROVINCE)
+    province = pipeline.analyse(province_config, pipeline.Timer())
+    keys = [f.key for f in province.findings]
+    assert keys[:2] == ["core_effect", "robustness"]
+    assert {"moderation", "heterogeneity"} <= set(keys)
+    hetero = next(f for f in province.findings if f.key == "heterogeneity")
+    assert hetero.grade == "strong" and hetero.params["strongest"] == "East"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_key_message_numbers_match_results_json(tmp_path):
+    """Every number printed in the key messages is a number of results.json, rounded."""
+    summary = pipeline.run(CITY, tmp_path)
+    results = json.loads((summary.output / "results.json").read_text(encoding="utf-8"))
+    allowed = set()
+    for finding in results["findings"]:
+        for value in finding["params"].values():
+            if isinstance(value, float):
+                allowed |= {fmt.num(value), fmt.num(value, 1), fmt.pval(value)}
+            elif isinstance(value, int):
+                allowed.add(str(value))
+    for lang in ("zh", "en"):
+        text = subprocess.run(["pdftotext", "-f", "2", "-l", "2", "-layout",
+                               str(summary.output / f"brief_{lang}.pdf"), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        numbers = re.findall(r"[−-]?\d+\.\d+|\b\d{2,4}\b(?!%)", text)
+        assert numbers, text
+        for number in numbers:
+            number = number.replace("-", "−")
+            assert number in allowed or number.lstrip("−") in allowed, (lang, number)
