@@ -60,6 +60,18 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
                  strongest=p["strongest"], weakest=p["weakest"],
                  strongest_estimate=fmt.num(p["strongest_estimate"]),
                  weakest_estimate=fmt.num(p["weakest_estimate"]))
+    if finding.key == "year_over_year":
+        text = t("finding.year_over_year.core", **labels, previous_year=p["previous_year"],
+                 previous=fmt.num(p["previous_estimate"]), current=fmt.num(p["estimate"]),
+                 previous_grade=t(f"finding.grade_name.{p['previous_grade']}"),
+                 grade=t(f"finding.grade_name.{p['grade']}"))
+        if p["riser"]:
+            text += " " + t("finding.year_over_year.riser", entity=names[p["riser"]],
+                            places=p["riser_places"])
+        if p["faller"]:
+            text += " " + t("finding.year_over_year.faller", entity=names[p["faller"]],
+                            places=p["faller_places"])
+        return text
     if finding.key == "trend":
         return t(f"finding.trend.{'up' if p['change'] >= 0 else 'down'}", **labels,
                  first_year=p["first_year"], last_year=p["last_year"], first=fmt.num(p["first"]),
