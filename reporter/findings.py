@@ -252,3 +252,30 @@ def recommendations(found: Sequence[Finding], rules: Rules,
                         key=f"recommendation.{entry['id']}.when"):
                 chosen.append({"id": entry["id"], "item": name})
     return tuple(chosen)
+
+
+def year_over_year(previous: Mapping[str, Any] | None, found: Sequence[Finding],
+                   status: Status) -> Finding | None:
+    """What changed since last year's results.json of the same study: the core effect,
+    and the entities whose rank moved most."""
+    if not previous:
+        return None
+    core = next((f for f in found if f.key == "core_effect"), None)
+    before = next((f for f in previous.get("findings", []) if f.get("key") == "core_effect"),
+                  None)
+    if core is None or before is None:
+        return None
+    old_ranks = {e["entity"]: e["rank"] for e in previous.get("status", {}).get("entities", [])}
+    moves = sorted(((old_ranks[e.entity] - e.rank, e.entity) for e in status.entities
+                    if e.entity in old_ranks), reverse=True)
+    riser = moves[0] if moves and moves[0][0] > 0 else None
+    faller = moves[-1] if moves and moves[-1][0] < 0 else None
+    return Finding(key="year_over_year", grade="fact", model=core.model, variable=core.variable,
+                   params={"previous_year": previous.get("study", {}).get("year"),
+                           "previous_estimate": before["params"]["estimate"],
+                           "estimate": core.params["estimate"],
+                           "previous_grade": before["grade"], "grade": core.grade,
+                           "riser": riser[1] if riser else None,
+                           "riser_places": riser[0] if riser else 0,
+                           "faller": faller[1] if faller else None,
+                           "faller_places": -faller[0] if faller else 0})
