@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
-from reporter import __version__, literals
+from reporter import __version__, literals, messages
 from reporter.errors import InputError, ReporterError
 
 HELP = """Bilingual policy briefs from regional trade panels.
@@ -42,12 +44,46 @@ def _fail(error: ReporterError) -> None:
 
 
 def _internal(exc: BaseException) -> None:
-    log = Path(tempfile.gettempdir()) / "reporter-error.log"
-    try:
-        log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
-    except OSError:
-        log = Path("(unwritable)")
+    from reporter.log import traceback_log
+
+    log = traceback_log(exc)  # a run logs its traceback in OUTPUT/reporter.log
+    if log is None:
+        log = Path(tempfile.gettempdir()) / "reporter-error.log"
+        try:
+            log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        except OSError:
+            log = Path("(unwritable)")
     _fail(ReporterError("internal.unexpected", detail=type(exc).__name__, file=log))
+
+
+def _say(key: str, **params: object) -> None:
+    """A success message from the catalogue, Chinese then English."""
+    for lang in messages.LANGUAGES:
+        click.echo(messages.text(key, lang, **params))
+
+
+class _Progress:
+    """One self-overwriting line on a terminal: time so far and the stage running."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.start = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        base, _, lang = stage.partition("_")
+        try:
+            label = " / ".join(messages.text(f"progress.{base}", lang_)
+                               for lang_ in messages.LANGUAGES)
+        except KeyError:
+            label = base
+        label += f" ({lang})" if lang else ""
+        elapsed = time.perf_counter() - self.start
+        self.stream.write(f"\r\033[K[{elapsed:5.1f} s] {label} …")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\r\033[K")
+        self.stream.flush()
 
 
 def _guard(func: Callable[[], Any]) -> Any:
@@ -101,14 +137,27 @@ def main() -> None:
               help="Formats, comma-separated (results.json is always written).")
 @click.option("--templates", "templates", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="An editor's template folder, read before the defaults.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show the run log on stderr (it is always written to OUTPUT/reporter.log).")
 def run(config_path: Path | None, output: Path, langs: tuple[str, ...],
-        formats: tuple[str, ...], templates: Path | None) -> None:
+        formats: tuple[str, ...], templates: Path | None, verbose: bool) -> None:
     from reporter import pipeline
+    from reporter.log import echo
 
     if templates is not None and not templates.is_dir():
-        _fail(InputError("config.not_found", file=templates))
-    summary = _guard(lambda: pipeline.run(
-        config_path, output, langs, formats, [templates] if templates else None))
+        _fail(InputError("templates.not_found", file=templates))
+    progress = _Progress(sys.stderr) if sys.stderr.isatty() and not verbose else None
+
+    def body() -> pipeline.RunSummary:
+        try:
+            return pipeline.run(config_path, output, langs, formats,
+                                [templates] if templates else None, on_stage=progress)
+        finally:
+            if progress is not None:
+                progress.close()
+
+    with echo(sys.stderr) if verbose else nullcontext():
+        summary = _guard(body)
     total = sum(v for k, v in summary.seconds.items())
     click.echo(f"reporter: {summary.output} ({', '.join(summary.files)}) in {total:.1f} s")
 
@@ -124,6 +173,50 @@ def validate(config_path: Path) -> None:
     click.echo(f"reporter: {config.path.name} OK — {len(panel.frame)} rows, "
                f"{len(panel.entities)} entities, {len(panel.periods)} periods; "
                f"{sum(s.count for s in steps)} values winsorised.")
+
+
+@main.command(help="Start a study: a commented config, a copy of the templates and a data "
+                   "folder with a README of the expected columns.\n\n"
+                   "新建研究：带注释的配置文件、模板副本，以及说明所需数据列的数据目录。")
+@click.argument("folder", type=click.Path(path_type=Path))
+def init(folder: Path) -> None:
+    from reporter import scaffold
+
+    config = _guard(lambda: scaffold.init_study(folder))
+    _say("scaffold.done", folder=config.parent, config=config,
+         data=config.parent / scaffold.DATA_FILE)
+
+
+@main.group(help="Export the bundled templates for editing, or check edited ones.\n\n"
+                 "导出自带模板以便修改，或检查修改后的模板。")
+def templates() -> None:
+    pass
+
+
+@templates.command("export", help="Copy the bundled templates and catalogues into FOLDER.\n\n"
+                                  "将自带模板与消息目录复制到 FOLDER。")
+@click.argument("folder", type=click.Path(path_type=Path))
+def templates_export(folder: Path) -> None:
+    from reporter import scaffold
+
+    files = _guard(lambda: scaffold.export_templates(folder))
+    _say("scaffold.exported", folder=folder, count=len(files))
+
+
+@templates.command("check", help="Render the templates in FOLDER against sample results and "
+                                 "report every error with file and line (exit 2 if any).\n\n"
+                                 "用示例结果渲染 FOLDER 中的模板，逐条报告错误及其文件与行号。")
+@click.argument("folder", type=click.Path(path_type=Path))
+def templates_check(folder: Path) -> None:
+    from reporter import scaffold
+
+    problems, count = _guard(lambda: scaffold.check_templates(folder))
+    for problem in problems:
+        for line in problem.lines():
+            click.echo(line, err=True)
+    if problems:
+        _fail(InputError("templates.failed", folder=folder, count=len(problems)))
+    _say("templates.ok", folder=folder, count=count)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal, get_args
 
 from reporter import literals
 from reporter.errors import InputError
@@ -59,9 +59,92 @@ class VariableConfig:
     source: Label | None = None
 
 
+def _no_names() -> Mapping[str, Any]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True)
 class PrepareConfig:
+    """`[prepare]`: gap filling, derived columns (`new = source`), then winsorising."""
+
     winsorize: tuple[float, float] | None = None
+    interpolate: bool | tuple[str, ...] = False
+    extrapolate: Extrapolate = "none"
+    ratio: Mapping[str, tuple[str, str]] = field(default_factory=_no_names)
+    log: Mapping[str, str] = field(default_factory=_no_names)
+    growth: Mapping[str, str] = field(default_factory=_no_names)
+    lag: Mapping[str, str] = field(default_factory=_no_names)
+
+    def derived(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Each derived column -> (its config key, its sources), in the order they are made."""
+        out: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for kind in PREPARE_KINDS:
+            for name, source in getattr(self, kind).items():
+                sources = source if isinstance(source, tuple) else (source,)
+                out[name] = (f"prepare.{kind}.{name}", sources)
+        return out
+
+
+# Index methods and options (kept beside their checks; see `reporter/indices/`).
+IndexMethod = Literal["entropy", "tc", "ms", "rca", "trade_entropy", "deviation", "expy",
+                      "reflections"]
+Pooling = Literal["pooled", "year"]
+Hierarchy = Literal["sum", "entropy"]
+Extrapolate = Literal["none", "nearest", "linear"]
+INDEX_METHODS: tuple[str, ...] = get_args(IndexMethod)
+POOLINGS: tuple[str, ...] = get_args(Pooling)
+HIERARCHIES: tuple[str, ...] = get_args(Hierarchy)
+EXTRAPOLATIONS: tuple[str, ...] = get_args(Extrapolate)
+PREPARE_KINDS = ("ratio", "log", "growth", "lag")
+TRADE_COMPONENTS = ("tc", "ms", "rca")
+
+
+@dataclass(frozen=True)
+class FlowsConfig:
+    """A long table of exports by region x product x year, for EXPY and the reflections."""
+
+    path: Path
+    product: str
+    value: str
+    region: str | None = None  # default: the panel's entity column name
+    year: str | None = None  # default: the panel's time column name
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """One `[indices.<name>]` table: a method and the columns it is built from; the built
+    column is called `name` and replaces a file column of that name."""
+
+    name: str
+    method: IndexMethod
+    columns: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=_no_names)
+    hierarchy: Hierarchy = "sum"
+    pooling: Pooling = "pooled"
+    shift: float = 1e-4
+    exports: str | None = None
+    imports: str | None = None
+    total_exports: str | None = None
+    reference_exports: str | None = None
+    reference_total: str | None = None
+    components: tuple[str, ...] = TRADE_COMPONENTS
+    column: str | None = None
+    base_year: int | None = None
+    flows: FlowsConfig | None = None
+    income: str | None = None
+    max_iter: int = 1000
+    tol: float = 1e-12
+
+    def inputs(self) -> dict[str, str]:
+        """Each panel column the index reads -> the config key that names it."""
+        out = {c: f"indices.{self.name}.columns" for c in self.columns}
+        for key in ("exports", "imports", "total_exports", "reference_exports",
+                    "reference_total", "column", "income"):
+            value = getattr(self, key)
+            if value is not None:
+                out.setdefault(value, f"indices.{self.name}.{key}")
+        return out
 
 
 @dataclass(frozen=True)
@@ -87,6 +170,7 @@ class ModelConfig:
 class ReportConfig:
     significance: float = 0.05
     parentheses: literals.Parentheses = "t"
+    templates: Path | None = None  # an editor's template folder, read before the defaults
 
 
 @dataclass(frozen=True)
@@ -99,6 +183,21 @@ class Config:
     report: ReportConfig = ReportConfig()
     variables: Mapping[str, VariableConfig] = field(default_factory=lambda: MappingProxyType({}))
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    indices: Mapping[str, IndexConfig] = field(default_factory=_no_names)
+
+    def derived(self) -> set[str]:
+        """Columns that preparation or an index makes, so the loader need not find them."""
+        return set(self.prepare.derived()) | set(self.indices)
+
+    def raw_inputs(self) -> dict[str, str]:
+        """Columns read only to build others (may have gaps) -> the config key naming them."""
+        made = self.derived()
+        out: dict[str, str] = {}
+        for key, sources in self.prepare.derived().values():
+            out.update({s: key for s in sources if s not in made and s not in out})
+        for index in self.indices.values():
+            out.update({c: k for c, k in index.inputs().items() if c not in made and c not in out})
+        return out
 
     def label(self, variable: str, lang: str) -> str:
         """The display label of a variable, or its column name when it has none."""
@@ -212,11 +311,93 @@ def _winsorize(value: Any, ctx: _Ctx, key: str) -> tuple[float, float] | None:
     return (float(value[0]), float(value[1]))
 
 
+def _interpolate(value: Any, ctx: _Ctx, key: str) -> bool | tuple[str, ...]:
+    return value if isinstance(value, bool) else _names(value, ctx, key)
+
+
+def _extrapolate(value: Any, ctx: _Ctx, key: str) -> str:
+    if value is False:
+        return "none"
+    return _choice(EXTRAPOLATIONS[1:])(value, ctx, key)
+
+
+def _new_columns(arity: int) -> Check:
+    """A table `new = "source"` (or `new = ["a", "b"]` when `arity` is 2) of derived columns."""
+
+    def check(value: Any, ctx: _Ctx, key: str) -> Mapping[str, Any]:
+        if not isinstance(value, dict):
+            raise ctx.fail("config.wrong_type", key, expected="table / 表", got=_type_name(value))
+        out: dict[str, Any] = {}
+        for name, source in value.items():
+            dotted = f"{key}.{name}"
+            if arity == 1:
+                out[name] = _string(source, ctx, dotted)
+                continue
+            pair = _names(source, ctx, dotted)
+            if len(pair) != arity:
+                raise ctx.fail("config.wrong_type", dotted, expected='["numerator", "denominator"]',
+                               got=f"array of {len(pair)}")
+            out[name] = pair
+        return MappingProxyType(out)
+
+    return check
+
+
+def _at_least(low: float, strict: bool = False) -> Check:
+    """A number (an integer when `low` is one) at or above `low`, or above it if `strict`."""
+
+    def check(value: Any, ctx: _Ctx, key: str) -> float | int:
+        number = _integer(value, ctx, key) if isinstance(low, int) else _number(value, ctx, key)
+        if number < low or (strict and number == low):
+            raise ctx.fail("config.out_of_range", key, value=value,
+                           range=f"{'>' if strict else '≥'} {low}")
+        return number
+
+    return check
+
+
+def _groups(value: Any, ctx: _Ctx, key: str) -> Mapping[str, tuple[str, ...]]:
+    if not isinstance(value, dict) or not value:
+        raise ctx.fail("config.wrong_type", key, expected="table / 表", got=_type_name(value))
+    return MappingProxyType({name: _names(cols, ctx, f"{key}.{name}")
+                             for name, cols in value.items()})
+
+
+def _components(value: Any, ctx: _Ctx, key: str) -> tuple[str, ...]:
+    names = _names(value, ctx, key)
+    for name in names:
+        _choice(TRADE_COMPONENTS)(name, ctx, key)
+    if len(names) < 2:
+        raise ctx.fail("config.out_of_range", key, value=len(names), range="≥ 2")
+    return names
+
+
+def _flows(value: Any, ctx: _Ctx, key: str) -> FlowsConfig:
+    if not isinstance(value, dict):
+        raise ctx.fail("config.wrong_type", key, expected='{ path = "…", product = "…", '
+                       'value = "…" }', got=_type_name(value))
+    _reject_unknown(value, ("path", "product", "value", "region", "year"), ctx, key)
+    for required in ("path", "product", "value"):
+        if required not in value:
+            raise InputError("config.missing_key", file=ctx.path, key=f"{key}.{required}")
+    fields_ = {name: _string(text, ctx, f"{key}.{name}") for name, text in value.items()}
+    fields_["path"] = (ctx.path.parent / fields_["path"]).resolve()
+    return FlowsConfig(**fields_)
+
+
 def _study_id(value: Any, ctx: _Ctx, key: str) -> str:
     text = _string(value, ctx, key)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}", text):
         raise ctx.fail("config.bad_study_id", key, value=text)
     return text
+
+
+def _folder(value: Any, ctx: _Ctx, key: str) -> Path:
+    """A folder relative to the config file, which must exist."""
+    folder = (ctx.path.parent / _string(value, ctx, key)).resolve()
+    if not folder.is_dir():
+        raise ctx.fail("config.no_folder", key, folder=folder)
+    return folder
 
 
 # section -> key -> (check, required)
@@ -225,17 +406,41 @@ _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
               "year": (_integer, True), "illustrative": (_boolean, False)},
     "data": {"path": (_string, True), "entity": (_string, True), "time": (_string, True),
              "sheet": (_string, False), "entity_names_en": (_string, False)},
-    "prepare": {"winsorize": (_winsorize, False)},
+    "prepare": {"winsorize": (_winsorize, False), "interpolate": (_interpolate, False),
+                "extrapolate": (_extrapolate, False), "ratio": (_new_columns(2), False),
+                "log": (_new_columns(1), False), "growth": (_new_columns(1), False),
+                "lag": (_new_columns(1), False)},
     "model": {"dependent": (_string, True), "core": (_string, True), "controls": (_names, False),
               "moderators": (_names, False), "instruments": (_names, False),
               "cluster": (_choice(literals.CLUSTER_BY), False),
               "mediators": (_names, False), "heterogeneity": (_string, False)},
     "report": {"significance": (_number, False),
-               "parentheses": (_choice(literals.PARENTHESES), False)},
+               "parentheses": (_choice(literals.PARENTHESES), False),
+               "templates": (_folder, False)},
 }
 _VARIABLE_KEYS: dict[str, tuple[Check, bool]] = {
     "label": (_label, False), "unit": (_label, False), "source": (_label, False)}
-_SECTIONS = (*_SCHEMA, "variables")
+_POOLED: dict[str, tuple[Check, bool]] = {"pooling": (_choice(POOLINGS), False),
+                                          "shift": (_at_least(0.0), False)}
+_TRADE: dict[str, tuple[Check, bool]] = {
+    "exports": (_string, True), "imports": (_string, True), "total_exports": (_string, True),
+    "reference_exports": (_string, False), "reference_total": (_string, False)}
+# method -> key -> (check, required); `method` itself is required everywhere
+_INDEX_KEYS: dict[str, dict[str, tuple[Check, bool]]] = {
+    "entropy": {"columns": (_names, True), "negative": (_names, False),
+                "groups": (_groups, False), "hierarchy": (_choice(HIERARCHIES), False),
+                **_POOLED},
+    "tc": {k: _TRADE[k] for k in ("exports", "imports")},
+    "ms": {k: _TRADE[k] for k in ("exports", "reference_exports")},
+    "rca": {k: _TRADE[k] for k in ("exports", "total_exports", "reference_exports",
+                                   "reference_total")},
+    "trade_entropy": {**_TRADE, "components": (_components, False), **_POOLED},
+    "deviation": {"column": (_string, True), "base_year": (_integer, True)},
+    "expy": {"flows": (_flows, True), "income": (_string, True)},
+    "reflections": {"flows": (_flows, True), "max_iter": (_at_least(1), False),
+                    "tol": (_at_least(0.0, strict=True), False)},
+}
+_SECTIONS = (*_SCHEMA, "variables", "indices")
 
 
 def _reject_unknown(table: Mapping[str, Any], known: set[str] | tuple[str, ...], ctx: _Ctx,
@@ -316,9 +521,76 @@ def load_config(path: str | Path | None = None) -> Config:
             for key, (check, _) in _VARIABLE_KEYS.items() if key in table})
 
     _check_model_roles(model, ctx)
+    indices = _indices(raw.get("indices", {}), ctx)
+    _check_build_order(prepare, indices, ctx)
     return Config(path=path, study=study, data=data, model=model, prepare=prepare,
                   report=report, variables=MappingProxyType(variables),
-                  raw=MappingProxyType(raw))
+                  raw=MappingProxyType(raw), indices=indices)
+
+
+def _indices(raw: Any, ctx: _Ctx) -> Mapping[str, IndexConfig]:
+    """`[indices.<name>]` tables, each checked against the keys its method takes."""
+    if not isinstance(raw, dict):
+        raise ctx.fail("config.wrong_type", "indices", expected="table / 表", got=_type_name(raw))
+    out: dict[str, IndexConfig] = {}
+    for name, table in raw.items():
+        dotted = f"indices.{name}"
+        if not isinstance(table, dict):
+            raise ctx.fail("config.wrong_type", dotted, expected="table / 表",
+                           got=_type_name(table))
+        if "method" not in table:
+            raise InputError("config.missing_key", file=ctx.path, key=f"{dotted}.method")
+        method = _choice(INDEX_METHODS)(table["method"], ctx, f"{dotted}.method")
+        spec = _INDEX_KEYS[method]
+        _reject_unknown(table, ("method", *spec), ctx, dotted)
+        values: dict[str, Any] = {}
+        for key, (check, required) in spec.items():
+            if key in table:
+                values[key] = check(table[key], ctx, f"{dotted}.{key}")
+            elif required:
+                raise InputError("config.missing_key", file=ctx.path, key=f"{dotted}.{key}")
+        index = IndexConfig(name=name, method=method, **values)
+        _check_index(index, ctx)
+        out[name] = index
+    return MappingProxyType(out)
+
+
+def _check_index(index: IndexConfig, ctx: _Ctx) -> None:
+    """Directions and groups refer to listed indicators; reference totals come in pairs."""
+    dotted = f"indices.{index.name}"
+    for name in index.negative:
+        if name not in index.columns:
+            raise ctx.fail("config.not_listed", f"{dotted}.negative", name=name,
+                           listed=f"{dotted}.columns")
+    if index.groups:
+        grouped = [c for cols in index.groups.values() for c in cols]
+        stray = [c for c in grouped if c not in index.columns or grouped.count(c) > 1]
+        unplaced = [c for c in index.columns if c not in grouped]
+        if stray or unplaced:
+            raise ctx.fail("config.bad_groups", f"{dotted}.groups", name=(stray + unplaced)[0])
+    if index.method in ("rca", "trade_entropy") and (
+            (index.reference_exports is None) != (index.reference_total is None)):
+        missing = "reference_total" if index.reference_total is None else "reference_exports"
+        raise InputError("config.missing_key", file=ctx.path, key=f"{dotted}.{missing}")
+
+
+def _check_build_order(prepare: PrepareConfig, indices: Mapping[str, IndexConfig],
+                       ctx: _Ctx) -> None:
+    """Columns are made in order (ratios, logs, growth rates, lags, then the indices as
+    listed): each may use only raw columns or columns made before it."""
+    made: dict[str, str] = {}
+    steps = [(key, name, sources) for name, (key, sources) in prepare.derived().items()]
+    steps += [(f"indices.{i.name}", i.name, tuple(i.inputs())) for i in indices.values()]
+    for key, name, _ in steps:
+        if name in made:
+            raise ctx.fail("config.duplicate_output", key, name=name, other=made[name])
+        made[name] = key
+    built: set[str] = set()
+    for key, name, sources in steps:
+        for source in sources:
+            if source in made and source not in built:
+                raise ctx.fail("config.used_before_built", key, name=source, other=made[source])
+        built.add(name)
 
 
 def _check_model_roles(model: ModelConfig, ctx: _Ctx) -> None:

@@ -168,8 +168,13 @@ def load_panel(config: Config) -> Panel:
     frame, encoding, digest = read_table(path, spec.sheet)
     _require_column(frame, spec.entity, path, "data.entity")
     _require_column(frame, spec.time, path, "data.time")
-    for variable in config.model.variables:
+    derived = config.derived()  # made by [prepare] or [indices], not read from the file
+    model_columns = [v for v in config.model.variables if v not in derived]
+    for variable in model_columns:
         _require_column(frame, variable, path, "model")
+    raw_inputs = {c: k for c, k in config.raw_inputs().items() if c not in model_columns}
+    for column, key in raw_inputs.items():
+        _require_column(frame, column, path, key)
     if spec.entity_names_en:
         _require_column(frame, spec.entity_names_en, path, "data.entity_names_en")
     group = config.model.heterogeneity
@@ -191,7 +196,7 @@ def load_panel(config: Config) -> Panel:
                          column=spec.time,
                          value=str(frame[spec.time].iloc[position])[:40])
     out[spec.time] = time.astype(int)
-    for variable in config.model.variables:
+    for variable in [*model_columns, *raw_inputs]:  # raw inputs may have gaps: see prepare
         out[variable] = _numeric(frame, variable, path)
 
     if group is not None:
@@ -211,7 +216,7 @@ def load_panel(config: Config) -> Panel:
                          entity=spec.entity, entity_value=entity_value,
                          time=spec.time, time_value=int(time_value))
 
-    for variable in config.model.variables:
+    for variable in model_columns:
         missing = out[variable].isna()
         if missing.all():
             raise InputError("load.all_missing", file=path, column=variable)

@@ -1,22 +1,29 @@
-"""One run: config → load → prepare → battery → findings → render → write, timed per stage."""
+"""One run: config → load → prepare → indices → battery → findings → render → write, timed
+per stage."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import mimetypes
 import os
 import platform
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from reporter import __version__
 from reporter.battery import run_battery
 from reporter.config import Config, load_config
 from reporter.findings import findings
+from reporter.indices import build_indices
 from reporter.load import Panel, load_panel
+from reporter.lock import OutputLock
+from reporter.log import LOGGER, run_log
 from reporter.prepare import prepare
 from reporter.results import DataSummary, PrepStep, Results, to_json
 from reporter.write import Staging, inventory, sha256_file, write_json
@@ -70,11 +77,14 @@ def versions() -> dict[str, str]:
 
 
 def validate(config_path: str | Path | None) -> tuple[Config, Panel, tuple[PrepStep, ...]]:
-    """Check config and data without estimating or rendering (`reporter validate`)."""
+    """Check config and data, indices included, without estimating or rendering (`reporter
+    validate`). The steps returned are the winsorising ones, which the CLI counts as
+    "values winsorised"; interpolation, logs and the rest are in results.json."""
     config = load_config(config_path)
     panel = load_panel(config)
     prepared, steps = prepare(panel, config)
-    return config, prepared, steps
+    built, _, index_steps = build_indices(prepared, config)
+    return config, built, tuple(s for s in steps + index_steps if s.step == "winsorize")
 
 
 def analyse(config: Config, timer: Timer) -> Results:
@@ -83,6 +93,8 @@ def analyse(config: Config, timer: Timer) -> Results:
         panel = load_panel(config)
     with timer.stage("prepare"):
         panel, steps = prepare(panel, config)
+    with timer.stage("indices"):
+        panel, indices, index_steps = build_indices(panel, config)
     with timer.stage("battery"):
         battery = run_battery(panel, config)
     with timer.stage("findings"):
@@ -101,7 +113,7 @@ def analyse(config: Config, timer: Timer) -> Results:
                        n_periods=len(periods), balanced=panel.balanced, sha256=panel.sha256,
                        first_year=periods[0], last_year=periods[-1], encoding=panel.encoding,
                        file=panel.path.name)
-    return Results(study=study, data=data, preparation=steps,
+    return Results(study=study, data=data, preparation=steps + index_steps, indices=indices,
                    descriptives=battery.descriptives, correlations=battery.correlations,
                    vif=battery.vif, tests=battery.tests, models=battery.models,
                    status=battery.status, selection=battery.selection,
@@ -113,21 +125,74 @@ def run(config_path: str | Path | None = None, output_root: str | Path = "output
         langs: Sequence[str] = DEFAULT_LANGS, formats: Sequence[str] = DEFAULT_FORMATS,
         template_dirs: Sequence[Path] | None = None,
         on_stage: Callable[[str], None] | None = None) -> RunSummary:
-    """The whole job: write OUTPUT/<study.id>/<study.year>/ atomically."""
-    from reporter.render.brief import render_brief
-    from reporter.render.html import DEFAULT_TEMPLATES
-    from reporter.render.pdf import write_pdf
-
-    timer = Timer(on_stage=on_stage)
+    """The whole job: write OUTPUT/<study.id>/<study.year>/ atomically, holding that
+    folder's lock (exit 4 if another run has it) and logging to OUTPUT/reporter.log."""
+    timer = Timer(on_stage=_logged(on_stage))
     with timer.stage("config"):
         config = load_config(config_path)
-    results = analyse(config, timer)
-    dirs = [Path(d).resolve() for d in (template_dirs or [])] + [DEFAULT_TEMPLATES]
     target = Path(output_root).resolve() / config.study.id / str(config.study.year)
+    with run_log(target.parent.parent):
+        LOGGER.info("run %s (pid %d) -> %s", config.path, os.getpid(), target)
+        with OutputLock(target) as lock:
+            if lock.stale:
+                LOGGER.warning("took over the stale lock of pid %s (started %s)",
+                               lock.stale.get("pid"), lock.stale.get("started"))
+            summary = _produce(config, target, timer, langs, formats, template_dirs)
+        LOGGER.info("done: %s (%s) in %.1f s", target, ", ".join(summary.files),
+                    sum(timer.seconds.values()))
+    return summary
+
+
+def template_folders(config: Config, extra: Sequence[Path] | None = None) -> list[Path]:
+    """Where templates are looked up, first match wins: `--templates`, the config's
+    `report.templates`, then the bundled defaults."""
+    from reporter.render.html import DEFAULT_TEMPLATES
+
+    dirs = [Path(d).resolve() for d in (extra or [])]
+    if config.report.templates is not None:
+        dirs.append(config.report.templates)
+    return [*dirs, DEFAULT_TEMPLATES]
+
+
+def render_meta(results: Results) -> dict[str, Any]:
+    """What templates know about the run: version, dates (SOURCE_DATE_EPOCH), software."""
     stamp = created_at()
-    meta = {"version": __version__, "created": stamp.isoformat(),
+    return {"version": __version__, "created": stamp.isoformat(),
             "date": stamp.date().isoformat(), "versions": versions(),
             "cov_type": results.models[0].cov_type if results.models else ""}
+
+
+def _logged(on_stage: Callable[[str], None] | None) -> Callable[[str], None]:
+    def hook(name: str) -> None:
+        LOGGER.info("stage %s", name)
+        if on_stage is not None:
+            on_stage(name)
+
+    return hook
+
+
+def _inline_charts(html: str, folder: Path, charts: Mapping[str, Path]) -> str:
+    """Charts as data: URLs in the HTML given to WeasyPrint, which names each image by a
+    hash of its URL: the staging folder's random path would make every PDF differ."""
+    for path in charts.values():
+        if not path.is_relative_to(folder):
+            continue
+        kind = mimetypes.guess_type(path.name)[0] or "image/png"
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        html = html.replace(f'"{path.relative_to(folder).as_posix()}"',
+                            f'"data:{kind};base64,{data}"')
+    return html
+
+
+def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
+             formats: Sequence[str], template_dirs: Sequence[Path] | None) -> RunSummary:
+    """Analyse, render and write `target` atomically (called under the lock)."""
+    from reporter.render.brief import render_brief
+    from reporter.render.pdf import write_pdf
+
+    results = analyse(config, timer)
+    dirs = template_folders(config, template_dirs)
+    meta = render_meta(results)
     warnings: dict[str, list[str]] = {}
 
     with Staging(target) as staging:
@@ -141,8 +206,11 @@ def run(config_path: str | Path | None = None, output_root: str | Path = "output
                 (folder / f"brief_{lang}.html").write_text(brief.html, encoding="utf-8")
             if "pdf" in formats:
                 with timer.stage(f"pdf_{lang}"):
-                    warnings[lang] = write_pdf(brief.html, folder / f"brief_{lang}.pdf",
-                                               folder, [*dirs, folder])
+                    warnings[lang] = write_pdf(
+                        _inline_charts(brief.html, folder, brief.charts),
+                        folder / f"brief_{lang}.pdf", folder, [*dirs, folder])
+                for line in warnings[lang]:
+                    LOGGER.warning("pdf_%s: %s", lang, line)
         manifest = {
             "reporter": __version__, "created": meta["created"],
             "study": {"id": config.study.id, "year": config.study.year},

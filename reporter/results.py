@@ -143,6 +143,33 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class EntropyStage:
+    """Entropy weighting of some columns over some rows: `over` names the (sub-)index, `rows`
+    is "all" (pooled) or a year; entropy e, redundancy d = 1 - e and weight d / sum(d)."""
+
+    over: str
+    rows: str
+    entropy: Mapping[str, float]
+    redundancy: Mapping[str, float]
+    weight: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    """One built index: its inputs, entropy stages, group weights (rows -> group -> weight)
+    and components (name -> entity -> year -> value), so the appendix can show how it was made."""
+
+    name: str
+    method: str
+    inputs: tuple[str, ...]
+    directions: Mapping[str, str] = field(default_factory=_frozen)
+    stages: tuple[EntropyStage, ...] = ()
+    group_weights: Mapping[str, Mapping[str, float]] = field(default_factory=_frozen)
+    components: Mapping[str, Mapping[str, Mapping[int, float]]] = field(default_factory=_frozen)
+    params: Mapping[str, Any] = field(default_factory=_frozen)
+
+
+@dataclass(frozen=True)
 class Results:
     study: Mapping[str, Any]
     data: DataSummary
@@ -157,6 +184,7 @@ class Results:
     sensitivity: Mapping[str, Any] = field(default_factory=_frozen)
     findings: tuple[Finding, ...] = ()
     recommendations: tuple[Mapping[str, Any], ...] = ()
+    indices: Mapping[str, IndexResult] = field(default_factory=_frozen)
 
     def model(self, model_id: str) -> ModelResult:
         for model in self.models:

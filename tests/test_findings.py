@@ -107,15 +107,17 @@ def test_default_grades_on_the_bundled_studies(city):
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
-def test_key_message_numbers_match_results_json(tmp_path):
+@pytest.mark.parametrize("study", [CITY, PROVINCE], ids=["city", "province"])
+def test_key_message_numbers_match_results_json(tmp_path, study):
     """Every number printed in the key messages is a number of results.json, rounded."""
-    summary = pipeline.run(CITY, tmp_path)
+    summary = pipeline.run(study, tmp_path)
     results = json.loads((summary.output / "results.json").read_text(encoding="utf-8"))
     allowed = set()
     for finding in results["findings"]:
         for value in finding["params"].values():
             if isinstance(value, float):
-                allowed |= {fmt.num(value), fmt.num(value, 1), fmt.pval(value)}
+                allowed |= {fmt.num(value), fmt.num(value, 1), fmt.coef(value, 3),
+                            fmt.p_clause(value).split()[-1]}
             elif isinstance(value, int):
                 allowed.add(str(value))
     for lang in ("zh", "en"):
@@ -123,7 +125,7 @@ def test_key_message_numbers_match_results_json(tmp_path):
                                str(summary.output / f"brief_{lang}.pdf"), "-"],
                               capture_output=True, text=True, check=True).stdout
         text = text.split("目录" if lang == "zh" else "Contents")[0]  # not the TOC's pages
-        numbers = re.findall(r"[−-]?\d+\.\d+|\b\d{2,4}\b(?!%)", text)
+        numbers = re.findall(r"[−-]?\d+\.\d+(?:e[−-]?\d+)?|\b\d{2,4}\b(?!%)", text)
         assert numbers, text
         for number in numbers:
             number = number.replace("-", "−")

@@ -36,8 +36,8 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
               "core": config.label(config.model.core, lang)}
     if finding.key == "core_effect":
         text = t(f"finding.core_effect.{finding.grade}.{p['direction']}", **labels,
-                 estimate=fmt.num(p["estimate"]), p_value=fmt.pval(p["p"]),
-                 ci_low=fmt.num(p["ci_low"]), ci_high=fmt.num(p["ci_high"]))
+                 estimate=fmt.coef(p["estimate"], 3), p_clause=fmt.p_clause(p["p"]),
+                 ci_low=fmt.coef(p["ci_low"], 3), ci_high=fmt.coef(p["ci_high"], 3))
         for warning in p["warnings"]:
             text += " " + t(f"finding.warning.{warning}", n_clusters=p["n_clusters"],
                             first_stage_f=fmt.num(p["first_stage_f_cluster"], 1),
@@ -53,10 +53,11 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
     if finding.key in ("moderation", "mechanism"):
         return t(f"finding.{finding.key}.{finding.grade}.{p['direction']}", **labels,
                  item=config.label(finding.variable, lang),
-                 estimate=fmt.num(p.get("estimate", p.get("indirect"))),
-                 p_value=fmt.pval(p["p"]))
+                 estimate=fmt.coef(p.get("estimate", p.get("indirect")), 3),
+                 p_clause=fmt.p_clause(p["p"]))
     if finding.key == "heterogeneity":
-        return t(f"finding.heterogeneity.{finding.grade}", **labels, p_value=fmt.pval(p["p"]),
+        return t(f"finding.heterogeneity.{finding.grade}", **labels,
+                 p_clause=fmt.p_clause(p["p"]),
                  strongest=p["strongest"], weakest=p["weakest"],
                  strongest_estimate=fmt.num(p["strongest_estimate"]),
                  weakest_estimate=fmt.num(p["weakest_estimate"]))

@@ -32,6 +32,13 @@ def pval(value: float | None) -> str:
     return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
+def p_clause(value: float | None) -> str:
+    """`p = 0.004`, or `p < 0.001` when it rounds below the third decimal."""
+    if value is None:
+        return ""
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+
+
 def stars(p: float | None) -> str:
     """*** p<0.01, ** p<0.05, * p<0.10 (the journals' convention; the note says so)."""
     if p is None:

@@ -212,6 +212,61 @@ def marginal_effects_table(model: ModelResult, config: Config, t: Translator) ->
                  header, rows, (t("table.marginal.note"),))
 
 
+def preparation_table(results: Results, config: Config, t: Translator) -> Table:
+    """Every preparation step with its count, so the appendix says exactly what was done."""
+    header = tuple(Cell(t(f"table.preparation.{c}"), kind="head")
+                   for c in ("step", "column", "count", "detail"))
+    names = {e.entity: e.names[t.lang] for e in results.status.entities}
+    rows = []
+    for step in results.preparation:
+        p = step.params
+        if step.step in ("interpolate", "extrapolate"):
+            detail = "; ".join(f"{names.get(e, e)} {y}" for e, y in p.get("cells", ()))
+        elif step.step == "winsorize":
+            detail = t("table.preparation.detail_winsorize", low=p["clipped_low"],
+                       high=p["clipped_high"], lower=f"{p['lower'] * 100:g}",
+                       upper=f"{p['upper'] * 100:g}")
+        elif step.step == "ratio":
+            detail = f"{p['numerator']} / {p['denominator']}"
+        else:
+            detail = str(p.get("source", ""))
+        rows.append(Row((Cell(t(f"table.preparation.kind_{step.step}"), kind="label"),
+                         Cell(config.label(step.column, t.lang), kind="label"),
+                         Cell(fmt.integer(step.count)), Cell(detail, kind="label"))))
+    return Table("preparation", t("table.preparation.title"), header, tuple(rows),
+                 (t("table.preparation.note"),))
+
+
+def index_tables(results: Results, config: Config, t: Translator) -> list[Table]:
+    """For each entropy-weighted index, its indicators with direction, group, entropy,
+    redundancy and weight (pooled stage, or the reporting year's when weighted per year)."""
+    tables = []
+    for name, index in results.indices.items():
+        stages = [s for s in index.stages if s.over == name] or list(index.stages)
+        if not stages:
+            continue
+        stage = next((s for s in stages if s.rows in ("all", str(results.status.report_year))),
+                     stages[0])
+        group_of = {c: g for g, cols in index.params.get("groups", {}).items() for c in cols}
+        header = tuple(Cell(t(f"table.index.{c}"), kind="head")
+                       for c in ("indicator", "group", "direction", "entropy", "redundancy",
+                                 "weight"))
+        rows = tuple(
+            Row((Cell(config.label(column, t.lang), kind="label"),
+                 Cell(config.label(group_of.get(column, ""), t.lang), kind="label"),
+                 Cell(t("table.index.negative" if index.directions.get(column) in ("-", "negative")
+                        else "table.index.positive")),
+                 Cell(fmt.num(stage.entropy[column], 4)),
+                 Cell(fmt.num(stage.redundancy[column], 4)),
+                 Cell(fmt.num(stage.weight[column], 4))))
+            for column in stage.weight)
+        tables.append(Table(f"index_{name}", t("table.index.title",
+                                                 index=config.label(name, t.lang)),
+                            header, rows, (t(f"table.index.note_{index.method}",
+                                             rows=stage.rows),)))
+    return tables
+
+
 def ranking_table(results: Results, config: Config, t: Translator) -> Table:
     status = results.status
     header = tuple(Cell(t(f"table.ranking.{c}", year=status.report_year), kind="head")
@@ -233,9 +288,12 @@ def build_tables(results: Results, config: Config, t: Translator) -> dict[str, T
     def pick(*ids: str) -> list[ModelResult]:
         return [by_id[i] for i in ids if i in by_id]
 
-    tables = [ranking_table(results, config, t), descriptives_table(results, config, t),
+    tables = [ranking_table(results, config, t), *index_tables(results, config, t),
+              descriptives_table(results, config, t),
               correlation_table(results, config, t), vif_table(results, config, t),
               regression_table("baseline", pick("baseline", "baseline_controls"), config, t)]
+    if results.preparation:
+        tables.append(preparation_table(results, config, t))
     if "re" in by_id:
         tables += [regression_table("selection", pick("pooled_ols", "fe_entity", "re"),
                                     config, t, by="label"), tests_table(results, config, t)]

@@ -1,0 +1,240 @@
+"""The editor-owned recommendation catalogue (templates/recommendations.toml) is well formed,
+its conditions run on every shape of facts the findings stage produces, and it picks
+sensible entries for strong, absent and negative core evidence."""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from typing import Any
+
+import pytest
+
+from reporter.config import load_config
+from reporter.findings import evaluate, load_rules, recommendation_facts, recommendations
+from reporter.results import Finding
+
+ALLOWED = {"core", "dependent", "region", "leader", "laggards", "item"}
+GRADED = ("strong", "suggestive")
+SCALE_UP = {"clusters_and_scale", "firm_cultivation", "digital_real_integration",
+            "brands_and_marketing", "digital_infrastructure_and_finance",
+            "strengthen_moderator", "channel_productivity", "channel_innovation",
+            "channel_other"}
+FORBIDDEN = re.compile(r"\bprov(e|es|ed|en|ing)\b|verif|confirm|证明|证实|验证", re.IGNORECASE)
+
+RULES = load_rules()
+CATALOGUE = RULES.recommendations
+FILE = RULES.sources["recommendations"]
+
+
+# --- constructed findings, shaped like reporter.findings.findings() output ----------------
+
+def _core(grade: str, direction: str = "positive", *, few_clusters: bool = False,
+          weak_instrument: bool = False) -> Finding:
+    estimate = 0.12 if direction == "positive" else -0.12
+    p = {"strong": 0.004, "suggestive": 0.07, "none": 0.42}[grade]
+    warnings = [name for name, on in (("few_clusters", few_clusters),
+                                      ("weak_instrument", weak_instrument)) if on]
+    return Finding(key="core_effect", grade=grade, model="baseline_controls", variable="ec",
+                   params={"p": p, "estimate": estimate, "ci_low": estimate - 0.05,
+                           "ci_high": estimate + 0.05, "direction": direction,
+                           "baseline_all_significant": grade == "strong",
+                           "sign_stable": True, "robust_share": 0.8, "n_specs": 5,
+                           "n_agreeing": 4, "iv_p": 0.01, "first_stage_f": 25.0,
+                           "first_stage_f_cluster": 6.0 if weak_instrument else 22.0,
+                           "n_clusters": 12 if few_clusters else 40, "max_vif": 3.2,
+                           "model": "baseline_controls", "alpha": 0.05,
+                           "few_clusters": few_clusters, "weak_instrument": weak_instrument,
+                           "high_vif": False, "warnings": warnings})
+
+
+def _moderation(name: str, grade: str, estimate: float) -> Finding:
+    return Finding(key="moderation", grade=grade, model=f"moderation_{name}", variable=name,
+                   params={"alpha": 0.05, "p": 0.01 if grade == "strong" else 0.3,
+                           "estimate": estimate, "n_clusters": 29,
+                           "direction": "positive" if estimate > 0 else "negative"})
+
+
+def _mechanism(name: str, grade: str, indirect: float = 0.03) -> Finding:
+    return Finding(key="mechanism", grade=grade, model=f"mechanism_{name}_b", variable=name,
+                   params={"alpha": 0.05, "p": 0.02 if grade == "strong" else 0.4,
+                           "indirect": indirect, "a_p": 0.01, "b_p": 0.03,
+                           "direction": "positive" if indirect > 0 else "negative"})
+
+
+def _heterogeneity(grade: str) -> Finding:
+    return Finding(key="heterogeneity", grade=grade, model="heterogeneity_interaction",
+                   variable="ec", params={"alpha": 0.05,
+                                          "p": 0.01 if grade == "strong" else 0.5,
+                                          "n_groups": 3, "strongest": "East",
+                                          "strongest_estimate": 0.2, "weakest": "West",
+                                          "weakest_estimate": 0.05})
+
+
+def _context(change: float = 0.05, laggards: tuple[str, ...] = ("丽水市", "衢州市")
+             ) -> list[Finding]:
+    return [
+        Finding(key="robustness", grade="fact", model="", variable="ec",
+                params={"n_specs": 5, "n_agreeing": 4, "loo_min": 0.08, "loo_max": 0.15}),
+        Finding(key="trend", grade="fact", model="", variable="compet",
+                params={"first_year": 2013, "last_year": 2023, "first": 0.30,
+                        "last": 0.30 + change, "change": change}),
+        Finding(key="ranking", grade="fact", model="", variable="compet",
+                params={"year": 2023, "leader": "杭州市", "leader_value": 0.7,
+                        "laggard": "丽水市", "laggard_value": 0.1, "gap": 0.6,
+                        "laggards": list(laggards)}),
+    ]
+
+
+CASES: dict[str, list[Finding]] = {
+    "strong_positive": [
+        _core("strong", few_clusters=True), *_context(),
+        _moderation("ecpv", "strong", 0.4), _moderation("ecpc", "suggestive", -0.2),
+        _mechanism("tfp", "strong"), _heterogeneity("strong")],
+    "suggestive_positive_with_channels": [
+        _core("suggestive"), *_context(),
+        _mechanism("tfp", "suggestive"), _mechanism("innov", "strong"),
+        _mechanism("other_channel", "strong"), _mechanism("weak_channel", "none")],
+    "none": [
+        _core("none", weak_instrument=True), *_context(change=-0.02),
+        _moderation("ecpv", "none", 0.1), _mechanism("tfp", "none"),
+        _heterogeneity("none")],
+    "negative": [
+        _core("strong", "negative"), *_context(change=-0.1),
+        _moderation("ecpv", "strong", -0.3), _mechanism("tfp", "strong", -0.02),
+        _heterogeneity("suggestive")],
+    "bare": [_core("strong"), *_context(laggards=())],
+}
+
+
+def _facts(found: list[Finding], study: str) -> dict[str, Any]:
+    facts = recommendation_facts(found)
+    facts["study"] = study
+    return facts
+
+
+def _chosen(found: list[Finding]) -> list[dict[str, Any]]:
+    return list(recommendations(found, RULES, load_config(None)))
+
+
+def _ids(found: list[Finding]) -> set[str]:
+    return {c["id"] for c in _chosen(found)}
+
+
+def _placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+# --- structure ------------------------------------------------------------------------------
+
+def test_catalogue_loads_with_enough_entries():
+    assert FILE.name == "recommendations.toml"
+    assert 12 <= len(CATALOGUE) <= 16
+
+
+def test_every_entry_is_complete_and_ids_are_unique():
+    raw = tomllib.loads(FILE.read_text(encoding="utf-8"))["recommendation"]
+    ids = [entry["id"] for entry in raw]
+    assert len(ids) == len(set(ids))
+    for entry in raw:
+        for key in ("id", "when", "zh", "en"):
+            assert isinstance(entry.get(key), str) and entry[key].strip(), (entry, key)
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", entry["id"]), entry["id"]
+        assert entry.get("for_each") in (None, "moderation", "mechanism"), entry["id"]
+        assert set(entry) <= {"id", "when", "zh", "en", "for_each"}, entry["id"]
+
+
+@pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: e["id"])
+def test_placeholders_are_allowed_and_match(entry):
+    zh, en = _placeholders(entry["zh"]), _placeholders(entry["en"])
+    assert zh <= ALLOWED and en <= ALLOWED, (zh, en)
+    assert zh == en
+    assert all(field for field in zh | en), "empty {} placeholder"
+    if "item" in zh:
+        assert entry.get("for_each"), "{item} is only filled in for_each entries"
+    fill = {name: f"<{name}>" for name in ALLOWED}
+    for lang in ("zh", "en"):
+        text = entry[lang].format(**fill)
+        assert "{" not in text and "}" not in text
+
+
+@pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: e["id"])
+def test_wording_does_not_overclaim(entry):
+    for lang in ("zh", "en"):
+        assert not FORBIDDEN.search(entry[lang]), (entry["id"], lang)
+        assert "p =" not in entry[lang] and "p值" not in entry[lang] and "p 值" not in entry[lang]
+
+
+# --- conditions -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("study", ["zhejiang-hightech", "provinces-resilience"])
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: e["id"])
+def test_every_condition_evaluates(entry, case, study):
+    facts = _facts(CASES[case], study)
+    family = entry.get("for_each")
+    items = list(facts[family].items()) if family else [(None, None)]
+    for name, item in items:
+        result = evaluate(entry["when"], {**facts, "item": item, "item_name": name},
+                          file=FILE, key=entry["id"])
+        assert isinstance(result, bool)
+
+
+def test_conditions_survive_missing_trend_and_ranking():
+    facts = _facts([_core("strong")], "zhejiang-hightech")
+    assert "trend" not in facts and "ranking" not in facts
+    for entry in CATALOGUE:
+        family = entry.get("for_each")
+        for name, item in (facts[family].items() if family else [(None, None)]):
+            evaluate(entry["when"], {**facts, "item": item, "item_name": name},
+                     file=FILE, key=entry["id"])
+
+
+# --- selections -----------------------------------------------------------------------------
+
+def test_strong_positive_selects_a_full_set():
+    chosen = _chosen(CASES["strong_positive"])
+    ids = [c["id"] for c in chosen]
+    assert len(ids) >= 5
+    for expected in ("clusters_and_scale", "firm_cultivation", "brands_and_marketing",
+                     "leader_laggard_coordination", "regional_differentiation",
+                     "phase_in_with_reviews"):
+        assert expected in ids
+    assert "cautious_when_ungraded" not in ids and "review_negative_core" not in ids
+    pairs = {(c["id"], c["item"]) for c in chosen}
+    assert ("strengthen_moderator", "ecpv") in pairs
+    assert ("complexity_with_supply_chain_security", "ecpc") in pairs
+    assert ("strengthen_moderator", "ecpc") not in pairs
+    assert ("channel_productivity", "tfp") in pairs
+
+
+def test_channels_follow_their_mediators():
+    pairs = {(c["id"], c["item"]) for c in _chosen(CASES["suggestive_positive_with_channels"])}
+    assert ("channel_productivity", "tfp") in pairs
+    assert ("channel_innovation", "innov") in pairs
+    assert ("channel_other", "other_channel") in pairs
+    assert not any(item == "weak_channel" for _, item in pairs)
+    assert ("phase_in_with_reviews", None) in pairs
+
+
+def test_no_evidence_is_cautious_and_does_not_scale_up():
+    ids = _ids(CASES["none"])
+    assert "cautious_when_ungraded" in ids
+    assert not ids & SCALE_UP
+    assert "review_negative_core" not in ids
+
+
+def test_negative_evidence_reviews_instead_of_scaling_up():
+    ids = _ids(CASES["negative"])
+    assert "review_negative_core" in ids and "diversify_products_and_markets" in ids
+    assert not ids & SCALE_UP
+    assert "cautious_when_ungraded" not in ids
+
+
+def test_bare_case_without_laggards_or_groups():
+    ids = _ids(CASES["bare"])
+    assert "leader_laggard_coordination" not in ids
+    assert "regional_differentiation" not in ids
+    assert "clusters_and_scale" in ids
+    assert "phase_in_with_reviews" not in ids
