@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import mimetypes
 import os
 import platform
@@ -19,7 +20,7 @@ from typing import Any
 from reporter import __version__
 from reporter.battery import run_battery
 from reporter.config import Config, load_config
-from reporter.findings import findings
+from reporter.findings import DEFAULT_RULE_DIRS, findings, year_over_year
 from reporter.indices import build_indices
 from reporter.load import Panel, load_panel
 from reporter.lock import OutputLock
@@ -87,8 +88,21 @@ def validate(config_path: str | Path | None) -> tuple[Config, Panel, tuple[PrepS
     return config, built, tuple(s for s in steps + index_steps if s.step == "winsorize")
 
 
-def analyse(config: Config, timer: Timer) -> Results:
-    """Everything up to the language-free results."""
+def previous_results(config: Config, target: Path) -> dict[str, Any] | None:
+    """Last year's results.json of the same study beside `target`, if it is readable."""
+    path = target.parent / str(config.study.year - 1) / "results.json"
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    same = previous.get("study", {}).get("id") == config.study.id
+    return previous if same else None
+
+
+def analyse(config: Config, timer: Timer, *, rule_dirs: Sequence[Path] | None = None,
+            previous: Mapping[str, Any] | None = None) -> Results:
+    """Everything up to the language-free results. `rule_dirs` are the folders with the
+    editor's rules and recommendations; `previous` is last year's results.json, if any."""
     with timer.stage("load"):
         panel = load_panel(config)
     with timer.stage("prepare"):
@@ -100,7 +114,11 @@ def analyse(config: Config, timer: Timer) -> Results:
     with timer.stage("findings"):
         graded, recommended = findings(battery.models, battery.status, config,
                                        tests=battery.tests, sensitivity=battery.sensitivity,
-                                       vif=battery.vif)
+                                       vif=battery.vif,
+                                       rule_dirs=rule_dirs or DEFAULT_RULE_DIRS)
+        change = year_over_year(previous, graded, battery.status)
+        if change is not None:
+            graded = (*graded[:2], change, *graded[2:])
     model = config.model
     study = {"id": config.study.id, "year": config.study.year,
              "title": {"zh": config.study.title.zh, "en": config.study.title.en},
@@ -190,8 +208,8 @@ def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
     from reporter.render.brief import render_brief
     from reporter.render.pdf import write_pdf
 
-    results = analyse(config, timer)
     dirs = template_folders(config, template_dirs)
+    results = analyse(config, timer, rule_dirs=dirs, previous=previous_results(config, target))
     meta = render_meta(results)
     warnings: dict[str, list[str]] = {}
 

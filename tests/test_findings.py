@@ -130,3 +130,26 @@ def test_key_message_numbers_match_results_json(tmp_path, study):
         for number in numbers:
             number = number.replace("-", "−")
             assert number in allowed or number.lstrip("−") in allowed, (lang, number)
+
+
+def test_year_over_year_section_when_last_years_results_exist(tmp_path):
+    text = CITY.read_text(encoding="utf-8").replace(
+        'path = "zhejiang_cities.csv"', f'path = "{(ROOT / "data" / "zhejiang_cities.csv")}"')
+    last_year = tmp_path / "study_2022.toml"
+    last_year.write_text(text.replace("year = 2023", "year = 2022"), encoding="utf-8")
+    this_year = tmp_path / "study_2023.toml"
+    this_year.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    first = pipeline.run(this_year, out, langs=("en",), formats=("json",))
+    alone = json.loads((first.output / "results.json").read_text())
+    assert "year_over_year" not in [f["key"] for f in alone["findings"]]
+    pipeline.run(last_year, out, langs=("en",), formats=("json",))
+    again = pipeline.run(this_year, out, langs=("en",), formats=("html",))
+    results = json.loads((again.output / "results.json").read_text())
+    change = next(f for f in results["findings"] if f["key"] == "year_over_year")
+    previous = json.loads((out / "zhejiang-hightech" / "2022" / "results.json").read_text())
+    before = next(f for f in previous["findings"] if f["key"] == "core_effect")
+    assert change["params"]["previous_year"] == 2022
+    assert change["params"]["previous_estimate"] == before["params"]["estimate"]
+    html = (again.output / "brief_en.html").read_text(encoding="utf-8")
+    assert "Compared with the 2022 brief" in html
