@@ -174,6 +174,14 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class StatusConfig:
+    """`[status]`: a level column (e.g. high-tech exports) whose regional total, growth,
+    entity shares and concentration (HHI) the status section reports."""
+
+    share: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     study: StudyConfig
@@ -181,6 +189,7 @@ class Config:
     model: ModelConfig
     prepare: PrepareConfig = PrepareConfig()
     report: ReportConfig = ReportConfig()
+    status: StatusConfig = StatusConfig()
     variables: Mapping[str, VariableConfig] = field(default_factory=lambda: MappingProxyType({}))
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     indices: Mapping[str, IndexConfig] = field(default_factory=_no_names)
@@ -197,6 +206,9 @@ class Config:
             out.update({s: key for s in sources if s not in made and s not in out})
         for index in self.indices.values():
             out.update({c: k for c, k in index.inputs().items() if c not in made and c not in out})
+        share = self.status.share
+        if share is not None and share not in made and share not in out:
+            out[share] = "status.share"
         return out
 
     def label(self, variable: str, lang: str) -> str:
@@ -417,6 +429,7 @@ _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
     "report": {"significance": (_number, False),
                "parentheses": (_choice(literals.PARENTHESES), False),
                "templates": (_folder, False)},
+    "status": {"share": (_string, False)},
 }
 _VARIABLE_KEYS: dict[str, tuple[Check, bool]] = {
     "label": (_label, False), "unit": (_label, False), "source": (_label, False)}
@@ -502,6 +515,7 @@ def load_config(path: str | Path | None = None) -> Config:
     prepare = PrepareConfig(**_section(raw, "prepare", ctx))
     model = ModelConfig(**_section(raw, "model", ctx))
     report = ReportConfig(**_section(raw, "report", ctx))
+    status = StatusConfig(**_section(raw, "status", ctx))
     if not 0.0 < report.significance < 0.5:
         raise ctx.fail("config.bad_significance", "report.significance", value=report.significance)
 
@@ -524,7 +538,7 @@ def load_config(path: str | Path | None = None) -> Config:
     indices = _indices(raw.get("indices", {}), ctx)
     _check_build_order(prepare, indices, ctx)
     return Config(path=path, study=study, data=data, model=model, prepare=prepare,
-                  report=report, variables=MappingProxyType(variables),
+                  report=report, status=status, variables=MappingProxyType(variables),
                   raw=MappingProxyType(raw), indices=indices)
 
 

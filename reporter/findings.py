@@ -211,6 +211,14 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
                                "leader_value": leader.value, "laggard": laggard.entity,
                                "laggard_value": laggard.value,
                                "gap": leader.value - laggard.value, "laggards": lagging}))
+    if status.share_column and status.hhi:
+        at = status.years.index(status.report_year)
+        top = max((e for e in status.entities if e.share is not None), key=lambda e: e.share)
+        out.append(Finding(key="concentration", grade="fact", model="",
+                           variable=status.share_column, params={
+                               "year": status.report_year, "hhi": status.hhi[at],
+                               "change": status.hhi[at] - status.hhi[at - 1] if at else 0.0,
+                               "top": top.entity, "top_share": top.share}))
     order = {key: i for i, key in enumerate(rules.key_messages)}
     out.sort(key=lambda f: order.get(f.key, len(order)))
     return tuple(out), recommendations(out, rules, config)

@@ -103,6 +103,8 @@ class EntityStatus:
     value: float
     rank: int
     change: float | None
+    share: float | None = None
+    share_change: float | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,10 @@ class Status:
     core_mean: tuple[float, ...]
     report_year: int
     entities: tuple[EntityStatus, ...]
+    share_column: str | None = None
+    share_total: tuple[float, ...] = ()
+    share_growth: tuple[float | None, ...] = ()
+    hhi: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,8 @@ def run_battery(panel: Panel, config: Config) -> Battery:
         vif=vif(frame, regressors),
         tests=tests,
         models=tuple(models),
-        status=status(panel, model.dependent, model.core, config.study.year),
+        status=status(panel, model.dependent, model.core, config.study.year,
+                      config.status.share),
         selection={"chosen": chosen.chosen, "reason": chosen.reason},
         sensitivity=sensitivity,
     )

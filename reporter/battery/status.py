@@ -8,9 +8,18 @@ from reporter.load import Panel
 from reporter.results import EntityStatus, Status
 
 
-def status(panel: Panel, dependent: str, core: str, report_year: int) -> Status:
+def _shares(frame: pd.DataFrame, entity: str, time: str, column: str) -> pd.DataFrame:
+    """Each entity's share of the regional total of `column`, by year (entity x year)."""
+    wide = frame.pivot(index=entity, columns=time, values=column)
+    return wide / wide.sum(axis=0, min_count=1)
+
+
+def status(panel: Panel, dependent: str, core: str, report_year: int,
+           share: str | None = None) -> Status:
     """Yearly mean and range of the dependent, yearly mean of the core, and each entity's
-    level, rank (1 = highest) and change since the previous year in the reporting year."""
+    level, rank (1 = highest) and change since the previous year in the reporting year;
+    with a `share` column also its regional total and growth by year, each entity's share
+    and the Herfindahl-Hirschman index of the shares (sum of squared shares)."""
     frame = panel.frame
     by_year = frame.groupby(panel.time, sort=True)
     dep = by_year[dependent].agg(["mean", "min", "max"])
@@ -19,16 +28,34 @@ def status(panel: Panel, dependent: str, core: str, report_year: int) -> Status:
     previous = frame[frame[panel.time] == report_year - 1].set_index(panel.entity)[dependent]
     ranks = current.rank(ascending=False, method="min").astype(int)
     ordered = sorted(current.index, key=lambda e: (ranks[e], e))
-    entities = tuple(
-        EntityStatus(entity=e, names={"zh": panel.entity_name(e, "zh"),
-                                      "en": panel.entity_name(e, "en")},
-                     value=float(current[e]), rank=int(ranks[e]),
-                     change=(float(current[e] - previous[e]) if e in previous.index
-                             and pd.notna(previous[e]) else None))
-        for e in ordered)
+    shares = _shares(frame, panel.entity, panel.time, share) if share else None
+
+    def share_of(entity: str, year: int) -> float | None:
+        if shares is None or year not in shares.columns:
+            return None
+        value = shares.at[entity, year]
+        return None if pd.isna(value) else float(value)
+
+    entities = []
+    for e in ordered:
+        now, before = share_of(e, report_year), share_of(e, report_year - 1)
+        entities.append(EntityStatus(
+            entity=e, names={"zh": panel.entity_name(e, "zh"), "en": panel.entity_name(e, "en")},
+            value=float(current[e]), rank=int(ranks[e]),
+            change=(float(current[e] - previous[e]) if e in previous.index
+                    and pd.notna(previous[e]) else None),
+            share=now, share_change=(now - before if now is not None and before is not None
+                                     else None)))
+    extra: dict = {}
+    if share:
+        total = by_year[share].sum(min_count=1)
+        growth = total.pct_change(fill_method=None)
+        extra = {"share_column": share, "share_total": tuple(map(float, total)),
+                 "share_growth": tuple(None if pd.isna(g) else float(g) for g in growth),
+                 "hhi": tuple(float((shares[y] ** 2).sum()) for y in dep.index)}
     return Status(years=tuple(int(y) for y in dep.index),
                   dependent_mean=tuple(map(float, dep["mean"])),
                   dependent_min=tuple(map(float, dep["min"])),
                   dependent_max=tuple(map(float, dep["max"])),
                   core_mean=tuple(map(float, core_mean)), report_year=report_year,
-                  entities=entities)
+                  entities=tuple(entities), **extra)

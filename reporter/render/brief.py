@@ -81,6 +81,11 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
         return t("finding.ranking", **labels, year=p["year"], leader=names[p["leader"]],
                  leader_value=fmt.num(p["leader_value"]), laggard=names[p["laggard"]],
                  laggard_value=fmt.num(p["laggard_value"]), gap=fmt.num(p["gap"]))
+    if finding.key == "concentration":
+        return t(f"finding.concentration.{'up' if p['change'] >= 0 else 'down'}",
+                 column=config.label(finding.variable, lang), year=p["year"],
+                 hhi=fmt.num(p["hhi"]), change=fmt.num(abs(p["change"])),
+                 top=names[p["top"]], top_share=fmt.percent(p["top_share"]))
     return t(f"finding.{finding.key}", **labels)
 
 

@@ -46,5 +46,20 @@ def stars(p: float | None) -> str:
     return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
 
 
+def percent(value: float | None, digits: int = 1) -> str:
+    """A share or growth rate as a percentage: 0.2379 -> 23.8%."""
+    if value is None or not math.isfinite(value):
+        return ""
+    return num(100 * value, digits) + "%"
+
+
+def points(value: float | None, digits: int = 1) -> str:
+    """A change of a share in percentage points, with its sign: +1.2 / −0.4."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    text = num(100 * value, digits)
+    return text if text.startswith("\u2212") or text == num(0.0, digits) else "+" + text
+
+
 def integer(value: int | None) -> str:
     return "" if value is None else f"{value:,d}"

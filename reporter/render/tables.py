@@ -268,16 +268,46 @@ def index_tables(results: Results, config: Config, t: Translator) -> list[Table]
 
 
 def ranking_table(results: Results, config: Config, t: Translator) -> Table:
+    """Each entity's level, rank and change in the reporting year, and its share of the
+    regional total of the status column when one is configured."""
     status = results.status
-    header = tuple(Cell(t(f"table.ranking.{c}", year=status.report_year), kind="head")
-                   for c in ("rank", "entity", "value", "change"))
-    rows = tuple(
-        Row((Cell(str(e.rank)), Cell(e.names[t.lang], kind="label"), Cell(fmt.num(e.value)),
-             Cell(fmt.num(e.change) if e.change is not None else "—")))
-        for e in status.entities)
+    columns = ["rank", "entity", "value", "change"]
+    if status.share_column:
+        columns += ["share", "share_change"]
+    share_label = config.label(status.share_column or "", t.lang)
+    header = tuple(Cell(t(f"table.ranking.{c}", year=status.report_year, column=share_label),
+                        kind="head") for c in columns)
+    rows = []
+    for e in status.entities:
+        cells = [Cell(str(e.rank)), Cell(e.names[t.lang], kind="label"), Cell(fmt.num(e.value)),
+                 Cell(fmt.num(e.change) if e.change is not None else "—")]
+        if status.share_column:
+            cells += [Cell(fmt.percent(e.share)), Cell(fmt.points(e.share_change))]
+        rows.append(Row(tuple(cells)))
+    notes = [t("table.ranking.note")]
+    if status.share_column:
+        notes.append(t("table.ranking.note_share", column=share_label))
     return Table("ranking", t("table.ranking.title", year=status.report_year,
                               variable=config.label(config.model.dependent, t.lang)),
-                 header, rows, (t("table.ranking.note"),))
+                 header, tuple(rows), tuple(notes))
+
+
+def status_table(results: Results, config: Config, t: Translator) -> Table:
+    """The region by year: mean of the dependent, total and growth of the status column,
+    and the concentration of entity shares (HHI)."""
+    status = results.status
+    column = config.label(status.share_column or "", t.lang)
+    header = tuple(Cell(t(f"table.status.{c}", column=column,
+                          variable=config.label(config.model.dependent, t.lang)), kind="head")
+                   for c in ("year", "mean", "total", "growth", "hhi"))
+    rows = tuple(Row((Cell(str(year)), Cell(fmt.num(mean)), Cell(fmt.num(total, 1)),
+                      Cell(fmt.percent(growth) if growth is not None else "—"),
+                      Cell(fmt.num(hhi, 3))))
+                 for year, mean, total, growth, hhi in zip(
+                     status.years, status.dependent_mean, status.share_total,
+                     status.share_growth, status.hhi, strict=True))
+    return Table("status", t("table.status.title", column=column), header, rows,
+                 (t("table.status.note"),))
 
 
 def build_tables(results: Results, config: Config, t: Translator) -> dict[str, Table]:
@@ -289,6 +319,7 @@ def build_tables(results: Results, config: Config, t: Translator) -> dict[str, T
         return [by_id[i] for i in ids if i in by_id]
 
     tables = [ranking_table(results, config, t), *index_tables(results, config, t),
+              *([status_table(results, config, t)] if results.status.share_column else []),
               descriptives_table(results, config, t),
               correlation_table(results, config, t), vif_table(results, config, t),
               regression_table("baseline", pick("baseline", "baseline_controls"), config, t)]
