@@ -73,8 +73,9 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str 
             text, encoding = _decode(data, path)
             if not text.strip():
                 raise InputError("load.empty", file=path)
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                                skipinitialspace=True, skip_blank_lines=False)
+            frame = _promote_header(pd.read_csv(
+                io.StringIO(text), dtype=str, keep_default_na=False, header=None,
+                skipinitialspace=True, skip_blank_lines=False), path)
         elif suffix in {".xlsx", ".xlsm"}:
             frame = _read_excel(path, sheet)
         elif suffix == ".parquet":
@@ -128,10 +129,28 @@ def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
         sheet = names[0]
     elif sheet not in names:
         raise InputError("load.no_sheet", file=path, sheet=sheet, sheets=", ".join(names))
-    frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
-    unnamed = [c for c in frame.columns if str(c).startswith("Unnamed:")]
-    if unnamed:
-        raise InputError("load.merged_header", file=path, column=unnamed[0])
+    frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl", header=None)
+    return _promote_header(frame, path, excel=True)
+
+
+def _promote_header(raw: pd.DataFrame, path: Path, excel: bool = False) -> pd.DataFrame:
+    """Make the first row the header ourselves, so a repeated name stays repeated (pandas
+    would rename it `y.1`) and reaches the duplicate-column check. A column without a name
+    and without data (a trailing comma) is dropped; one with data is an error."""
+    if raw.shape[0] == 0:
+        return raw
+    names = ["" if _is_blank(v) else _clean_header(v) for v in raw.iloc[0]]
+    frame = raw.iloc[1:].reset_index(drop=True)
+    frame.columns = range(frame.shape[1])
+    keep = []
+    for j, name in enumerate(names):
+        if name:
+            keep.append(j)
+        elif not frame[j].map(_is_blank).all():
+            key = "load.merged_header" if excel else "load.blank_header"
+            raise InputError(key, file=path, column=f"#{j + 1}")
+    frame = frame[keep]
+    frame.columns = [names[j] for j in keep]
     return frame
 
 

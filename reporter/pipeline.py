@@ -207,8 +207,10 @@ def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
     """Analyse, render and write `target` atomically (called under the lock)."""
     from reporter.render.brief import render_brief
     from reporter.render.pdf import write_pdf
+    from reporter.scaffold import check_placeholders
 
     dirs = template_folders(config, template_dirs)
+    check_placeholders(dirs[:-1])  # an editor's typo fails now, with file and line
     results = analyse(config, timer, rule_dirs=dirs, previous=previous_results(config, target))
     meta = render_meta(results)
     warnings: dict[str, list[str]] = {}

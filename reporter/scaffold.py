@@ -25,7 +25,7 @@ from typing import Any
 
 from reporter import messages
 from reporter.config import _SCHEMA, _VARIABLE_KEYS, DEFAULT_CONFIG, Config, _Ctx, load_config
-from reporter.errors import InputError
+from reporter.errors import InputError, ReporterError
 from reporter.render import html
 from reporter.render.html import BRIEF_TEMPLATE, DEFAULT_TEMPLATES
 
@@ -358,13 +358,29 @@ def _catalogue_problems(folder: Path, merged: dict[str, dict[str, str]]) -> list
     return problems
 
 
+def check_placeholders(folders: list[Path]) -> None:
+    """Refuse (exit 2), before a run spends its time, an editor's message with a
+    placeholder the code never fills: the brief would otherwise stop half-way."""
+    from reporter.render.i18n import load_catalogue
+
+    if not folders:
+        return
+    dirs = [*folders, DEFAULT_TEMPLATES]
+    merged = {lang: load_catalogue(dirs, lang) for lang in messages.LANGUAGES}
+    for folder in folders:
+        for problem in _catalogue_problems(folder, merged):
+            if problem.key == "templates.placeholder":
+                raise InputError("templates.placeholder_at", file=problem.file,
+                                 line=problem.line, **dict(problem.params))
+
+
 @cache
-def _sample() -> tuple[Any, Config]:
-    """The bundled study's results (analysis only, no PDFs), once per process."""
+def _sample(dirs: tuple[Path, ...]) -> tuple[Any, Config]:
+    """The bundled study's results with the folders' rules (analysis only, no PDFs)."""
     from reporter import pipeline
 
     config = load_config(DEFAULT_CONFIG)
-    return pipeline.analyse(config, pipeline.Timer()), config
+    return pipeline.analyse(config, pipeline.Timer(), rule_dirs=list(dirs)), config
 
 
 def _render(dirs: list[Path], missing: dict[str, set[str]]) -> list[Problem]:
@@ -373,7 +389,11 @@ def _render(dirs: list[Path], missing: dict[str, set[str]]) -> list[Problem]:
     from reporter import pipeline
     from reporter.render.brief import render_brief
 
-    results, config = _sample()
+    try:
+        results, config = _sample(tuple(dirs))
+    except ReporterError as exc:  # e.g. the editor's rules: the error's own message
+        return [Problem.of(exc.params.get("file", dirs[0]), exc.params.get("line", "?"),
+                           exc.key, **exc.params)]
     found: list[Problem] = []
     with tempfile.TemporaryDirectory() as tmp:
         stub = Path(tmp) / "stub"

@@ -159,3 +159,15 @@ def test_config_template_folder_overrides_single_keys(tmp_path):
     assert result.exit_code == 2
     assert "report.templates" in result.output and "gone" in result.output
 
+
+
+def test_run_refuses_an_unknown_placeholder_before_any_work(tmp_path):
+    """A typo in an editor's catalogue is exit 2 with file and line, not a crash half-way."""
+    (tmp_path / "mine" / "i18n").mkdir(parents=True)
+    (tmp_path / "mine" / "i18n" / "zh.toml").write_text('[cover]\n\nyear = "{yaer} 年"\n',
+                                                        encoding="utf-8")
+    result = _invoke("run", "--templates", tmp_path / "mine", "--output", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert "zh.toml, line 3" in result.output and "{yaer}" in result.output
+    assert "第 3 行" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out" / "zhejiang-hightech" / "2023").exists()

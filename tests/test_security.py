@@ -62,3 +62,14 @@ def test_fetcher_serves_files_under_allowed_roots(tmp_path):
                          out / "x.pdf", out, [out])
     assert warnings == []
     assert (out / "x.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_message_called_without_its_placeholders_is_exit_2():
+    from reporter.render.i18n import Translator
+
+    t = Translator({"cover.year": "Reporting year {year}", "plain": "{}"}, "en")
+    assert t("cover.year", year=2023) == "Reporting year 2023"
+    for key, params in (("cover.year", {}), ("cover.year", {"yaer": 2023}), ("plain", {"a": 1})):
+        with pytest.raises(InputError) as err:
+            t(key, **params)
+        assert err.value.exit_code == 2 and key in err.value.message("zh")

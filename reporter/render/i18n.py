@@ -51,7 +51,12 @@ class Translator:
             template = self.catalogue[key]
         except KeyError:
             raise InputError("render.missing_message", key=key, lang=self.lang) from None
-        return template.format(**params) if params else template
+        try:
+            return template.format(**params)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise InputError("render.bad_placeholder", key=key, lang=self.lang,
+                             detail=f"{type(exc).__name__}: {exc}",
+                             given=", ".join(sorted(params)) or "—") from None
 
     def has(self, key: str) -> bool:
         return key in self.catalogue
