@@ -262,8 +262,34 @@ def make_provinces():
     return df
 
 
+N_PRODUCTS = 120
+
+
+def make_product_flows(provinces: pd.DataFrame) -> pd.DataFrame:
+    """Exports by province x product x year for the EXPY index: each province-year splits
+    its total exports over 120 products by a softmax whose tilt towards sophisticated
+    products grows with the province's latent complexity (standardised ecpc). Its own
+    random stream (SEED + 1), so the two panels above do not change."""
+    r = np.random.default_rng(SEED + 1)
+    sophistication = np.sort(r.normal(0, 1, N_PRODUCTS))
+    size = r.normal(0, 0.8, N_PRODUCTS)
+    capability = ((provinces.ecpc - provinces.ecpc.mean()) / provinces.ecpc.std()).to_numpy()
+    logits = (size[None, :] + 0.9 * capability[:, None] * sophistication[None, :]
+              + r.normal(0, 0.3, (len(provinces), N_PRODUCTS)))
+    shares = np.exp(logits - logits.max(axis=1, keepdims=True))
+    shares /= shares.sum(axis=1, keepdims=True)
+    values = shares * provinces.total_export.to_numpy()[:, None]
+    return pd.DataFrame({
+        "province": np.repeat(provinces.province.to_numpy(), N_PRODUCTS),
+        "year": np.repeat(provinces.year.to_numpy(), N_PRODUCTS),
+        "product": np.tile([f"P{k:03d}" for k in range(1, N_PRODUCTS + 1)], len(provinces)),
+        "export_value": values.ravel()})
+
+
 if __name__ == "__main__":
-    for name, make in (("zhejiang_cities.csv", make_cities), ("provinces.csv", make_provinces)):
-        frame = make()
+    cities = make_cities()  # first: both panels draw from the one stream, in this order
+    provinces = make_provinces()
+    for name, frame in (("zhejiang_cities.csv", cities), ("provinces.csv", provinces),
+                        ("province_product_exports.csv", make_product_flows(provinces))):
         frame.to_csv(OUT / name, index=False, float_format="%.6f", lineterminator="\n")
         print(f"wrote {OUT / name}: {frame.shape[0]} rows x {frame.shape[1]} cols")

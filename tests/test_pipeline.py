@@ -136,3 +136,6 @@ def test_province_study_runs(tmp_path):
     results = json.loads((summary.output / "results.json").read_text())
     assert results["data"]["n_entities"] == 29
     assert results["data"]["nobs"] == 290
+    # nm, eres, ecpv and ecpc are built from raw columns and the product-flow table
+    assert set(results["indices"]) == {"nm", "eres", "ecpv", "ecpc"}
+    assert results["indices"]["ecpc"]["method"] == "expy"
