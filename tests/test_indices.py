@@ -174,7 +174,8 @@ def test_indices_match_r(province, reference, case):
 
 def test_province_study_builds_its_indices_before_estimating(tmp_path):
     results = pipeline.analyse(load_config(PROVINCE), pipeline.Timer())
-    assert list(results.indices) == ["nm", "eres", "ecpv"]
+    assert list(results.indices) == ["nm", "eres", "ecpv", "ecpc"]
+    assert results.indices["ecpc"].method == "expy"
     eres = results.indices["eres"]
     assert eres.directions["eres_03"] == "-"
     assert sum(eres.stages[0].weight.values()) == pytest.approx(1.0, abs=1e-12)
