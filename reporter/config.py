@@ -174,6 +174,17 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class InferenceConfig:
+    """`[inference]`: the wild cluster restricted bootstrap beside the cluster-robust tests
+    (B draws, a fixed seed; `auto` weights are Webb's six-point with 12 clusters or fewer)."""
+
+    bootstrap: bool = True
+    reps: int = 9999
+    seed: int = 20261123
+    weights: literals.BootWeights = "auto"
+
+
+@dataclass(frozen=True)
 class StatusConfig:
     """`[status]`: a level column (e.g. high-tech exports) whose regional total, growth,
     entity shares and concentration (HHI) the status section reports."""
@@ -190,6 +201,7 @@ class Config:
     prepare: PrepareConfig = PrepareConfig()
     report: ReportConfig = ReportConfig()
     status: StatusConfig = StatusConfig()
+    inference: InferenceConfig = InferenceConfig()
     variables: Mapping[str, VariableConfig] = field(default_factory=lambda: MappingProxyType({}))
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     indices: Mapping[str, IndexConfig] = field(default_factory=_no_names)
@@ -430,6 +442,9 @@ _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
                "parentheses": (_choice(literals.PARENTHESES), False),
                "templates": (_folder, False)},
     "status": {"share": (_string, False)},
+    "inference": {"bootstrap": (_boolean, False), "reps": (_at_least(99), False),
+                  "seed": (_at_least(0), False),
+                  "weights": (_choice(literals.BOOT_WEIGHTS), False)},
 }
 _VARIABLE_KEYS: dict[str, tuple[Check, bool]] = {
     "label": (_label, False), "unit": (_label, False), "source": (_label, False)}
@@ -516,6 +531,7 @@ def load_config(path: str | Path | None = None) -> Config:
     model = ModelConfig(**_section(raw, "model", ctx))
     report = ReportConfig(**_section(raw, "report", ctx))
     status = StatusConfig(**_section(raw, "status", ctx))
+    inference = InferenceConfig(**_section(raw, "inference", ctx))
     if not 0.0 < report.significance < 0.5:
         raise ctx.fail("config.bad_significance", "report.significance", value=report.significance)
 
@@ -538,7 +554,8 @@ def load_config(path: str | Path | None = None) -> Config:
     indices = _indices(raw.get("indices", {}), ctx)
     _check_build_order(prepare, indices, ctx)
     return Config(path=path, study=study, data=data, model=model, prepare=prepare,
-                  report=report, status=status, variables=MappingProxyType(variables),
+                  report=report, status=status, inference=inference,
+                  variables=MappingProxyType(variables),
                   raw=MappingProxyType(raw), indices=indices)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from reporter.config import PACKAGE_ROOT, Config
 from reporter.errors import InputError
-from reporter.results import Finding, ModelResult, Status, TestResult
+from reporter.results import Coefficient, Finding, ModelResult, Status, TestResult
 
 DEFAULT_RULE_DIRS = (PACKAGE_ROOT / "templates",)
 GRADES = ("strong", "suggestive")
@@ -109,6 +109,15 @@ def _core(model: ModelResult, core: str):
     return model.coefficients.get(core) or model.coefficients.get(f"{core}_lag1")
 
 
+def conservative(coef: Coefficient) -> tuple[float, str]:
+    """The largest p among a coefficient's reported methods (its own test and its
+    `inference` blocks: cluster, wild bootstrap, Driscoll-Kraay, Anderson-Rubin) and the
+    method's name."""
+    found = [*((b["p"], m) for m, b in coef.inference.items() if b.get("p") is not None),
+             (coef.p_value, "reported")]
+    return max(found, key=lambda pair: pair[0])  # the first of equals: a method's name
+
+
 def core_facts(models: Mapping[str, ModelResult], core: str, alpha: float,
                max_vif: float | None) -> dict[str, Any]:
     """What the core-effect rules may look at."""
@@ -116,13 +125,15 @@ def core_facts(models: Mapping[str, ModelResult], core: str, alpha: float,
     main = _core(baseline[-1], core)
     sign = main.estimate > 0
     robust = [c for i in ROBUSTNESS_IDS if i in models and (c := _core(models[i], core))]
-    agreeing = [c for c in robust if (c.estimate > 0) == sign and c.p_value < alpha]
+    agreeing = [c for c in robust if (c.estimate > 0) == sign and conservative(c)[0] < alpha]
     iv = models.get("iv_2sls")
     diagnostics = iv.diagnostics if iv is not None else {}
     return {
         "p": main.p_value, "estimate": main.estimate, "ci_low": main.ci_low,
         "ci_high": main.ci_high, "direction": "positive" if sign else "negative",
-        "baseline_all_significant": all(_core(m, core).p_value < alpha for m in baseline),
+        "p_conservative": conservative(main)[0], "p_method": conservative(main)[1],
+        "baseline_all_significant": all(conservative(_core(m, core))[0] < alpha
+                                        for m in baseline),
         "sign_stable": len({_core(m, core).estimate > 0 for m in baseline}) == 1,
         "robust_share": len(agreeing) / len(robust) if robust else 0.0,
         "n_specs": len(robust), "n_agreeing": len(agreeing),
@@ -173,7 +184,7 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
         if model.id.startswith("moderation_"):
             inter = model.coefficients[model.diagnostics["interaction"]]
             local = {"alpha": alpha, "p": inter.p_value, "estimate": inter.estimate,
-                     "n_clusters": model.n_clusters}
+                     "p_conservative": conservative(inter)[0], "n_clusters": model.n_clusters}
             out.append(Finding(key="moderation", grade=_grade(rules, "moderation", local),
                                model=model.id, variable=model.diagnostics["moderator"],
                                params={**local, "direction": _sign(inter.estimate)}))

@@ -8,8 +8,10 @@ Language = Literal["zh", "en"]
 OutputFormat = Literal["pdf", "html", "json"]
 ClusterBy = Literal["entity"]
 Parentheses = Literal["t", "se"]
+BootWeights = Literal["auto", "rademacher", "webb"]
 
 LANGUAGES: tuple[str, ...] = get_args(Language)
 OUTPUT_FORMATS: tuple[str, ...] = get_args(OutputFormat)
 CLUSTER_BY: tuple[str, ...] = get_args(ClusterBy)
 PARENTHESES: tuple[str, ...] = get_args(Parentheses)
+BOOT_WEIGHTS: tuple[str, ...] = get_args(BootWeights)

@@ -22,12 +22,17 @@ def _frozen(mapping: Mapping | None = None) -> Mapping:
 
 @dataclass(frozen=True)
 class Coefficient:
+    """One estimate; `inference` maps a method (cluster, wild_bootstrap, driscoll_kraay,
+    anderson_rubin) to its p, ci_low, ci_high and options, for the coefficients the battery
+    tests several ways."""
+
     estimate: float
     std_error: float
     stat: float
     p_value: float
     ci_low: float
     ci_high: float
+    inference: Mapping[str, Mapping[str, Any]] = field(default_factory=_frozen)
 
 
 @dataclass(frozen=True)
@@ -229,6 +234,9 @@ def to_dict(results: Results) -> dict[str, Any]:
     body["tests"] = tests
     for model in body["models"]:
         model["coefficients"] = dict(model["coefficients"])
+        # per coefficient, beside the contract's six keys: models[].inference[VAR][method]
+        model["inference"] = {name: block for name, coef in model["coefficients"].items()
+                              if (block := coef.pop("inference"))}
     return {"schema_version": SCHEMA_VERSION, **body}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reporter.battery import robustness
+from reporter.battery import bootstrap, robustness
 from reporter.battery.baseline import baseline
 from reporter.battery.descriptives import correlations, descriptives, vif
 from reporter.battery.fgls import fit_pggls, fit_xtgls
@@ -73,14 +73,19 @@ def run_battery(panel: Panel, config: Config) -> Battery:
         split, test = heterogeneity(frame, entity, time, design, model, model.heterogeneity)
         models.extend(split)
         tests["heterogeneity_equal_effects"] = test
+    inference = config.inference
+    options = bootstrap.WildClusterBootstrap(reps=inference.reps, seed=inference.seed,
+                                             weights=inference.weights)
+    tested, record = bootstrap.attach(models, frame, entity, time, design, model.core,
+                                      options if inference.bootstrap else None)
     sensitivity = {"leave_one_out": robustness.leave_one_out(frame, entity, time, model, alpha),
-                   "not_estimated": not_estimated}
+                   "not_estimated": not_estimated, "wild_bootstrap": record}
     return Battery(
         descriptives=descriptives(frame, variables),
         correlations=correlations(frame, variables),
         vif=vif(frame, regressors),
         tests=tests,
-        models=tuple(models),
+        models=tested,
         status=status(panel, model.dependent, model.core, config.study.year,
                       config.status.share),
         selection={"chosen": chosen.chosen, "reason": chosen.reason},

@@ -171,19 +171,29 @@ def specifications(results: Results, core: str) -> list[ModelResult]:
 
 
 def robustness_table(results: Results, config: Config, t: Translator) -> Table:
-    """The core coefficient in every specification: one row each, same columns."""
+    """The core coefficient in every specification: one row each, same columns, with the
+    wild cluster bootstrap p where the battery computed it."""
     core = config.model.core
     header = tuple(Cell(t(f"table.robustness.{c}"), kind="head")
-                   for c in ("spec", "estimate", "se", "p", "ci", "nobs"))
+                   for c in ("spec", "estimate", "se", "p", "p_boot", "ci", "nobs"))
     rows = []
+    boot = None
     for model in specifications(results, core):
         c = core_coefficient(model, core)
+        wild = c.inference.get("wild_bootstrap")
+        boot = boot or wild
         rows.append(Row((Cell(model.label[t.lang], kind="label"),
                          Cell(fmt.coef(c.estimate), fmt.stars(c.p_value)),
                          Cell(fmt.coef(c.std_error)), Cell(fmt.pval(c.p_value)),
+                         Cell(fmt.pval(wild["p"]) if wild else "—"),
                          Cell(f"[{fmt.coef(c.ci_low, 3)}, {fmt.coef(c.ci_high, 3)}]"),
                          Cell(fmt.integer(model.nobs)))))
     notes = [t("table.robustness.note", core=config.label(core, t.lang))]
+    if boot:
+        draws = t("table.robustness.draws_enumerated" if boot["enumerated"]
+                  else "table.robustness.draws_random", reps=fmt.integer(boot["reps"]),
+                  weights=t(f"table.robustness.weights_{boot['weights']}"))
+        notes.append(t("table.robustness.note_boot", draws=draws))
     loo = results.sensitivity.get("leave_one_out")
     if loo:
         names = {e.entity: e.names[t.lang] for e in results.status.entities}
@@ -210,6 +220,31 @@ def marginal_effects_table(model: ModelResult, config: Config, t: Translator) ->
                                               core=config.label(config.model.core, t.lang),
                                               moderator=config.label(moderator, t.lang)),
                  header, rows, (t("table.marginal.note"),))
+
+
+def variables_table(results: Results, config: Config, t: Translator) -> Table:
+    """The codebook of the model's variables: role, label, unit and source."""
+    model = config.model
+    roles = [("dependent", [model.dependent]), ("core", [model.core]),
+             ("control", list(model.controls)), ("moderator", list(model.moderators)),
+             ("mediator", list(model.mediators))]
+    header = tuple(Cell(t(f"table.variables.{c}"), kind="head")
+                   for c in ("role", "name", "label", "unit", "source"))
+    rows = []
+    for role, names in roles:
+        for name in names:
+            spec = config.variables.get(name)
+            built = results.indices.get(name)
+            source = (spec.source.get(t.lang) if spec and spec.source else
+                      t("table.variables.built", method=built.method) if built else
+                      results.data.file)
+            rows.append(Row((Cell(t(f"table.variables.role_{role}"), kind="label"),
+                             Cell(name, kind="label"),
+                             Cell(config.label(name, t.lang), kind="label"),
+                             Cell(spec.unit.get(t.lang) if spec and spec.unit else "—"),
+                             Cell(source, kind="label"))))
+    return Table("variables", t("table.variables.title"), header, tuple(rows),
+                 (t("table.variables.note"),))
 
 
 def preparation_table(results: Results, config: Config, t: Translator) -> Table:
@@ -323,6 +358,7 @@ def build_tables(results: Results, config: Config, t: Translator) -> dict[str, T
               descriptives_table(results, config, t),
               correlation_table(results, config, t), vif_table(results, config, t),
               regression_table("baseline", pick("baseline", "baseline_controls"), config, t)]
+    tables.append(variables_table(results, config, t))
     if results.preparation:
         tables.append(preparation_table(results, config, t))
     if "re" in by_id:
