@@ -38,6 +38,9 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
         text = t(f"finding.core_effect.{finding.grade}.{p['direction']}", **labels,
                  estimate=fmt.coef(p["estimate"], 3), p_clause=fmt.p_clause(p["p"]),
                  ci_low=fmt.coef(p["ci_low"], 3), ci_high=fmt.coef(p["ci_high"], 3))
+        if p.get("p_method") not in (None, "reported", "cluster"):
+            text += " " + t(f"finding.conservative.{p['p_method']}",
+                            p_clause=fmt.p_clause(p["p_conservative"]))
         for warning in p["warnings"]:
             text += " " + t(f"finding.warning.{warning}", n_clusters=p["n_clusters"],
                             first_stage_f=fmt.num(p["first_stage_f_cluster"], 1),
