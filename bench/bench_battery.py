@@ -18,7 +18,8 @@ import pandas as pd
 
 from reporter.battery import run_battery
 from reporter.battery.panel import PanelDesign, fit_panel_ols
-from reporter.config import Config, ModelConfig, load_config
+from reporter.config import Config, ModelConfig, PrepareConfig, StatusConfig, load_config
+from reporter.indices import build_indices
 from reporter.load import Panel, load_panel
 from reporter.prepare import prepare
 
@@ -88,6 +89,7 @@ def main() -> None:
     for name in ("zhejiang_hightech", "provinces_resilience"):
         config = load_config(ROOT / "data" / f"{name}.toml")
         panel, _ = prepare(load_panel(config), config)
+        panel, _, _ = build_indices(panel, config)  # e.g. the provinces' eres, ecpc
         rows.append(measure(name, panel, config, args.repeat))
 
     base = load_config(ROOT / "data" / "zhejiang_hightech.toml")
@@ -95,7 +97,8 @@ def main() -> None:
                         moderators=("m",), heterogeneity="group")
     panel = Panel(frame=synthetic(), entity="id", time="year", path=Path("synthetic"),
                   sha256="", encoding=None, entity_names={})
-    config = replace(base, model=model, study=replace(base.study, year=2019))
+    config = replace(base, model=model, study=replace(base.study, year=2019),
+                     status=StatusConfig(), prepare=PrepareConfig())
     rows.append(measure("synthetic 300x20", panel, config, args.repeat))
 
     print(f"{'panel':<22}{'rows':>6}{'models':>8}{'battery s':>11}"

@@ -43,7 +43,7 @@ def _fail(error: ReporterError) -> None:
     sys.exit(error.exit_code)
 
 
-def _internal(exc: BaseException) -> None:
+def _internal_error(exc: BaseException) -> ReporterError:
     from reporter.log import traceback_log
 
     log = traceback_log(exc)  # a run logs its traceback in OUTPUT/reporter.log
@@ -53,7 +53,11 @@ def _internal(exc: BaseException) -> None:
             log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
         except OSError:
             log = Path("(unwritable)")
-    _fail(ReporterError("internal.unexpected", detail=type(exc).__name__, file=log))
+    return ReporterError("internal.unexpected", detail=type(exc).__name__, file=log)
+
+
+def _internal(exc: BaseException) -> None:
+    _fail(_internal_error(exc))
 
 
 def _say(key: str, **params: object) -> None:
@@ -125,10 +129,14 @@ def main() -> None:
 
 @main.command(help="Load the panel, run the whole battery and write the briefs.\n\n"
                    "读取面板数据，运行全部分析并生成简报。")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Study config (TOML). Default: the bundled sample study.")
+@click.option("--config", "config_paths", type=click.Path(dir_okay=False, path_type=Path),
+              multiple=True, help="Study config (TOML); give it several times for a batch. "
+              "Default: the bundled sample study.")
 @click.option("--output", "output", type=click.Path(file_okay=False, path_type=Path),
               default=Path("output"), show_default=True, help="Output folder.")
+@click.option("--jobs", "jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Studies run at once (a process pool) when --config is given several "
+              "times.")
 @click.option("--lang", "langs", default="zh,en", show_default=True,
               callback=_csv_choice(literals.LANGUAGES, "--lang"),
               help="Languages, comma-separated.")
@@ -139,13 +147,18 @@ def main() -> None:
               default=None, help="An editor's template folder, read before the defaults.")
 @click.option("-v", "--verbose", is_flag=True,
               help="Show the run log on stderr (it is always written to OUTPUT/reporter.log).")
-def run(config_path: Path | None, output: Path, langs: tuple[str, ...],
+def run(config_paths: tuple[Path, ...], output: Path, jobs: int, langs: tuple[str, ...],
         formats: tuple[str, ...], templates: Path | None, verbose: bool) -> None:
     from reporter import pipeline
     from reporter.log import echo
 
     if templates is not None and not templates.is_dir():
         _fail(InputError("templates.not_found", file=templates))
+    if len(config_paths) > 1:
+        with echo(sys.stderr) if verbose else nullcontext():
+            code = _run_batch(config_paths, output, langs, formats, templates, jobs)
+        sys.exit(code)
+    config_path = config_paths[0] if config_paths else None
     progress = _Progress(sys.stderr) if sys.stderr.isatty() and not verbose else None
 
     def body() -> pipeline.RunSummary:
@@ -158,8 +171,70 @@ def run(config_path: Path | None, output: Path, langs: tuple[str, ...],
 
     with echo(sys.stderr) if verbose else nullcontext():
         summary = _guard(body)
-    total = sum(v for k, v in summary.seconds.items())
-    click.echo(f"reporter: {summary.output} ({', '.join(summary.files)}) in {total:.1f} s")
+    click.echo(_summary_line(summary))
+
+
+def _summary_line(summary: Any) -> str:
+    seconds = summary.seconds
+    # "render" is the wall time of all languages (rendered in parallel), which the
+    # per-language stages render_<lang> and pdf_<lang> detail
+    total = sum(v for k, v in seconds.items()
+                if "render" not in seconds or not k.startswith(("render_", "pdf_")))
+    return f"reporter: {summary.output} ({', '.join(summary.files)}) in {total:.1f} s"
+
+
+def _run_one(config_path: Path, output: Path, langs: tuple[str, ...],
+             formats: tuple[str, ...], templates: Path | None,
+             render_jobs: int) -> tuple[int, str]:
+    """One study of a batch, in a worker: (exit code, what to print). Never raises, so one
+    failing study does not stop the others."""
+    from reporter import pipeline
+
+    try:
+        summary = pipeline.run(config_path, output, langs, formats,
+                               [templates] if templates else None, render_jobs=render_jobs)
+    except ReporterError as error:
+        return error.exit_code, error.bilingual()
+    except Exception as exc:
+        error = _internal_error(exc)
+        return error.exit_code, error.bilingual()
+    return 0, _summary_line(summary)
+
+
+def _run_batch(config_paths: tuple[Path, ...], output: Path, langs: tuple[str, ...],
+               formats: tuple[str, ...], templates: Path | None, jobs: int) -> int:
+    """Run every study (each with its own lock and atomic output), `jobs` at a time; print
+    each outcome in the order given; return the worst exit code (the largest)."""
+    jobs = min(jobs, len(config_paths))
+    render_jobs = 1 if jobs > 1 else 0  # the pool already fills the cores
+    args = [(path, output, langs, formats, templates, render_jobs) for path in config_paths]
+    if jobs == 1:
+        outcomes = (_run_one(*a) for a in args)
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+        futures = [pool.submit(_run_one, *a) for a in args]
+        outcomes = (f.result() for f in futures)
+    worst = 0
+    failed = 0
+    try:
+        for path, (code, text) in zip(config_paths, outcomes, strict=True):
+            if code:
+                failed += 1
+                click.echo(f"{path}:\n{text}", err=True)
+            else:
+                click.echo(text)
+            worst = max(worst, code)
+    finally:
+        if jobs > 1:
+            pool.shutdown(cancel_futures=True)
+    if failed:
+        click.echo(f"错误：{len(config_paths)} 项研究中 {failed} 项失败（退出码 {worst}）。\n"
+                   f"Error: {failed} of {len(config_paths)} studies failed (exit code {worst}).",
+                   err=True)
+    return worst
 
 
 @main.command(help="Check config and data without estimating or rendering.\n\n"

@@ -142,9 +142,11 @@ def analyse(config: Config, timer: Timer, *, rule_dirs: Sequence[Path] | None = 
 def run(config_path: str | Path | None = None, output_root: str | Path = "output",
         langs: Sequence[str] = DEFAULT_LANGS, formats: Sequence[str] = DEFAULT_FORMATS,
         template_dirs: Sequence[Path] | None = None,
-        on_stage: Callable[[str], None] | None = None) -> RunSummary:
+        on_stage: Callable[[str], None] | None = None, render_jobs: int = 0) -> RunSummary:
     """The whole job: write OUTPUT/<study.id>/<study.year>/ atomically, holding that
-    folder's lock (exit 4 if another run has it) and logging to OUTPUT/reporter.log."""
+    folder's lock (exit 4 if another run has it) and logging to OUTPUT/reporter.log.
+    `render_jobs`: 1 renders the languages one after the other; 0 (the default) renders
+    them in parallel (one forked process per extra language) when there are spare cores."""
     timer = Timer(on_stage=_logged(on_stage))
     with timer.stage("config"):
         config = load_config(config_path)
@@ -155,7 +157,8 @@ def run(config_path: str | Path | None = None, output_root: str | Path = "output
             if lock.stale:
                 LOGGER.warning("took over the stale lock of pid %s (started %s)",
                                lock.stale.get("pid"), lock.stale.get("started"))
-            summary = _produce(config, target, timer, langs, formats, template_dirs)
+            summary = _produce(config, target, timer, langs, formats, template_dirs,
+                               render_jobs)
         LOGGER.info("done: %s (%s) in %.1f s", target, ", ".join(summary.files),
                     sum(timer.seconds.values()))
     return summary
@@ -202,35 +205,125 @@ def _inline_charts(html: str, folder: Path, charts: Mapping[str, Path]) -> str:
     return html
 
 
-def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
-             formats: Sequence[str], template_dirs: Sequence[Path] | None) -> RunSummary:
-    """Analyse, render and write `target` atomically (called under the lock)."""
+def _render_language(results: Results, config: Config, lang: str, dirs: Sequence[Path],
+                     folder: Path, meta: dict[str, Any],
+                     formats: Sequence[str], on_stage: Callable[[str], None] | None = None,
+                     ) -> tuple[dict[str, float], list[str]]:
+    """Charts, HTML and PDF of one language into `folder`: (stage seconds, PDF warnings)."""
     from reporter.render.brief import render_brief
     from reporter.render.pdf import write_pdf
+
+    timer = Timer(on_stage=on_stage)
+    warnings: list[str] = []
+    with timer.stage(f"render_{lang}"):
+        brief = render_brief(results, config, lang, dirs, folder / "charts", meta)
+    if "html" in formats:
+        (folder / f"brief_{lang}.html").write_text(brief.html, encoding="utf-8")
+    if "pdf" in formats:
+        with timer.stage(f"pdf_{lang}"):
+            warnings = write_pdf(_inline_charts(brief.html, folder, brief.charts),
+                                 folder / f"brief_{lang}.pdf", folder, [*dirs, folder])
+    return timer.seconds, warnings
+
+
+_FORKED: dict[str, Any] = {}  # what forked render workers inherit instead of pickling
+
+
+def _render_in_child(lang: str) -> tuple[str, Any]:
+    """`_render_language` in a forked worker, on the run's results it inherited (they do
+    not pickle); our errors come back as (type, key, params), as they do not pickle
+    as themselves either."""
+    from reporter.errors import ReporterError
+
+    try:
+        return "ok", _render_language(_FORKED["results"], _FORKED["config"], lang,
+                                      _FORKED["dirs"], _FORKED["folder"], _FORKED["meta"],
+                                      _FORKED["formats"])
+    except ReporterError as error:
+        return "error", (type(error), error.key, error.params)
+
+
+def _die_with_parent(parent: int) -> None:
+    """A render worker must not outlive a killed run (it would write into a staging
+    folder the next run has cleared): ask Linux to kill it with its parent."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _spare_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) - 1
+    except AttributeError:  # pragma: no cover - not Linux
+        return (os.cpu_count() or 1) - 1
+
+
+def _render_all(results: Results, config: Config, langs: Sequence[str], dirs: Sequence[Path],
+                folder: Path, meta: dict[str, Any], formats: Sequence[str], timer: Timer,
+                render_jobs: int) -> dict[str, list[str]]:
+    """Every language; all but the last in forked processes when allowed and useful
+    (WeasyPrint is CPU-bound, so threads would not help). Returns the PDF warnings."""
+    if render_jobs == 0 and os.environ.get("REPORTER_RENDER_JOBS", "").isdigit():
+        render_jobs = int(os.environ["REPORTER_RENDER_JOBS"])  # for benchmarks
+    import multiprocessing
+
+    extra = min(len(langs) - 1, _spare_cores() if render_jobs == 0 else render_jobs - 1)
+    if extra <= 0 or "fork" not in multiprocessing.get_all_start_methods():
+        done = {lang: _render_language(results, config, lang, dirs, folder, meta, formats,
+                                       timer.on_stage) for lang in langs}
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        _FORKED.update(results=results, config=config, dirs=dirs, folder=folder, meta=meta,
+                       formats=formats)
+        with ProcessPoolExecutor(extra, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
+            futures = {lang: pool.submit(_render_in_child, lang) for lang in langs[:-1]}
+            _FORKED.clear()  # the workers are forked at the first submit
+            if timer.on_stage is not None:
+                timer.on_stage(f"render_{'+'.join(langs)}")
+            done = {langs[-1]: _render_language(results, config, langs[-1], dirs, folder,
+                                                meta, formats)}
+            for lang, future in futures.items():
+                status, value = future.result()
+                if status == "error":
+                    kind, key, params = value
+                    raise kind(key, **params)
+                done[lang] = value
+    warnings: dict[str, list[str]] = {}
+    for lang in langs:
+        seconds, warnings[lang] = done[lang]
+        timer.seconds.update(seconds)
+        for line in warnings[lang]:
+            LOGGER.warning("pdf_%s: %s", lang, line)
+    return {lang: w for lang, w in warnings.items() if "pdf" in formats}
+
+
+def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
+             formats: Sequence[str], template_dirs: Sequence[Path] | None,
+             render_jobs: int = 0) -> RunSummary:
+    """Analyse, render and write `target` atomically (called under the lock)."""
     from reporter.scaffold import check_placeholders
 
     dirs = template_folders(config, template_dirs)
     check_placeholders(dirs[:-1])  # an editor's typo fails now, with file and line
     results = analyse(config, timer, rule_dirs=dirs, previous=previous_results(config, target))
     meta = render_meta(results)
-    warnings: dict[str, list[str]] = {}
 
     with Staging(target) as staging:
         folder = staging.path
         assert folder is not None
         write_json(folder / "results.json", to_json(results))
-        for lang in langs:
-            with timer.stage(f"render_{lang}"):
-                brief = render_brief(results, config, lang, dirs, folder / "charts", meta)
-            if "html" in formats:
-                (folder / f"brief_{lang}.html").write_text(brief.html, encoding="utf-8")
-            if "pdf" in formats:
-                with timer.stage(f"pdf_{lang}"):
-                    warnings[lang] = write_pdf(
-                        _inline_charts(brief.html, folder, brief.charts),
-                        folder / f"brief_{lang}.pdf", folder, [*dirs, folder])
-                for line in warnings[lang]:
-                    LOGGER.warning("pdf_%s: %s", lang, line)
+        with timer.stage("render"):  # wall time of all languages; per language below
+            warnings = _render_all(results, config, langs, dirs, folder, meta, formats,
+                                   timer, render_jobs)
         manifest = {
             "reporter": __version__, "created": meta["created"],
             "study": {"id": config.study.id, "year": config.study.year},
@@ -240,6 +333,7 @@ def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
                         "templates": [str(d) for d in dirs]},
             "config": dict(config.raw), "versions": meta["versions"],
             "timings": timer.seconds, "render_warnings": warnings,
+            "random": {"wild_bootstrap": dict(results.sensitivity.get("wild_bootstrap", {}))},
             "outputs": inventory(folder),
         }
         write_json(folder / "manifest.json", manifest)

@@ -82,6 +82,8 @@ def test_manifest(city_run):
     assert {"numpy", "pandas", "weasyprint"} <= set(manifest["versions"])
     assert "brief_zh.pdf" in manifest["outputs"]
     assert manifest["render_warnings"] == {"zh": [], "en": []}
+    boot = manifest["random"]["wild_bootstrap"]
+    assert boot["seed"] == 20261123 and boot["reps"] == 9999  # the draws can be redone
 
 
 def test_true_effect_recovered(city_results):

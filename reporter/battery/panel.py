@@ -9,13 +9,14 @@ number here is tested against R's plm + sandwich (tests/reference/).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
 from reporter import messages
-from reporter.battery.demean import demean_entity, demean_twoway
+from reporter.battery.demean import demean_entity, demean_twoway, is_grid
 from reporter.errors import EstimationError
 from reporter.results import Coefficient, ModelResult, TestResult
 
@@ -62,28 +63,66 @@ class PanelDesign:
             n_periods=len(t_levels),
         )
 
-    def demean(self, values: np.ndarray, *, entity_effects: bool, time_effects: bool) -> np.ndarray:
+    @cached_property
+    def grid(self) -> bool:
+        """Rows are the full entity × period grid, entity by entity (the fast layout)."""
+        return is_grid(self.entity, self.time, self.n_entities, self.n_periods)
+
+    def demean(self, values: np.ndarray, *, entity_effects: bool, time_effects: bool,
+               inplace: bool = False) -> np.ndarray:
+        """`values` without the requested effects; `inplace=True` overwrites `values` (a
+        float array of the caller's own, best in Fortran order) instead of copying."""
         if entity_effects and time_effects:
-            return demean_twoway(values, self.entity, self.time, self.n_entities, self.n_periods)
+            return demean_twoway(values, self.entity, self.time, self.n_entities,
+                                 self.n_periods, inplace=inplace, grid=self.grid)
         if entity_effects:
-            return demean_entity(values, self.entity, self.n_entities)
+            return demean_entity(values, self.entity, self.n_entities, inplace=inplace)
         if time_effects:
-            return demean_entity(values, self.time, self.n_periods)
+            return demean_entity(values, self.time, self.n_periods, inplace=inplace)
         return values
+
+    def cluster_sums(self, x: np.ndarray, resid: np.ndarray) -> np.ndarray:
+        """Σ over each entity's rows of x[:, j]·resid, column by column (G × k), without
+        an n × k array of scores."""
+        sums = np.empty((self.n_entities, x.shape[1]))
+        if self.grid:
+            shape = (self.n_entities, self.n_periods)
+            e = resid.reshape(shape)
+            for j in range(x.shape[1]):
+                sums[:, j] = np.einsum("gt,gt->g", np.reshape(x[:, j], shape), e)
+            return sums
+        for j in range(x.shape[1]):
+            sums[:, j] = np.bincount(self.entity, weights=x[:, j] * resid,
+                                     minlength=self.n_entities)
+        return sums
 
 
 def check_rank(x: np.ndarray, names: list[str], model_id: str) -> None:
     """Raise a named EstimationError if the (transformed) design is not of full column rank."""
     if x.shape[1] == 0:
         return
-    scale = np.sqrt((x**2).sum(axis=0))
+    scale = np.sqrt(np.einsum("ij,ij->j", x, x))
     dead = [names[j] for j in np.flatnonzero(scale < 1e-12)]
     if not dead:
-        _, r, pivots = linalg.qr(x / scale, mode="economic", pivoting=True)
+        # pivoted QR of the small R of x (R·D⁻¹ is the R of x·D⁻¹): the same pivots and
+        # diagonal as a pivoted QR of the scaled n × k design, without copying it
+        _, r, pivots = linalg.qr(_r_factor(x) / scale, mode="economic", pivoting=True)
         diag = np.abs(np.diag(r))
         dead = [names[j] for j in pivots[diag < _RANK_TOL * diag[0]]]
     if dead:
         raise EstimationError("estimate.singular", model=model_id, variables=", ".join(dead))
+
+
+_CHUNK = 1 << 16
+
+
+def _r_factor(x: np.ndarray) -> np.ndarray:
+    """The triangular factor of x's QR (up to row signs), by blocks of rows (TSQR), so a
+    tall design is never copied whole."""
+    if x.shape[0] <= _CHUNK:
+        return np.linalg.qr(x, mode="r")
+    blocks = [np.linalg.qr(x[i:i + _CHUNK], mode="r") for i in range(0, x.shape[0], _CHUNK)]
+    return np.linalg.qr(np.vstack(blocks), mode="r")
 
 
 def cluster_meat(scores: np.ndarray, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
@@ -132,12 +171,22 @@ def estimate(frame: pd.DataFrame, design: PanelDesign, dependent: str, regressor
              *, model_id: str, entity_effects: bool, time_effects: bool) -> PanelFit:
     """OLS after removing the requested effects, with the contract's entity-clustered
     covariance (Stata `regress`/`xtreg, fe` with `vce(cluster id)`)."""
-    y = frame[dependent].to_numpy(dtype=float)[:, None]
-    x = frame[regressors].to_numpy(dtype=float)
     names = list(regressors)
     nobs = len(frame)
-    transformed = design.demean(np.hstack([y, x]), entity_effects=entity_effects,
-                                time_effects=time_effects)
+    data = np.empty((nobs, 1 + len(regressors)), order="F")  # y, x: one copy, demeaned in place
+    for j, column in enumerate([dependent, *regressors]):
+        data[:, j] = frame[column].to_numpy(dtype=float)
+    y_raw = data[:, 0]
+    y_dev = y_raw - y_raw.mean()
+    tss = float(y_dev @ y_dev)
+    del y_dev
+    within_ss = None
+    if entity_effects:
+        y_within = demean_entity(data[:, :1], design.entity, design.n_entities)[:, 0]
+        within_ss = float(y_within @ y_within)
+        del y_within
+    transformed = design.demean(data, entity_effects=entity_effects,
+                                time_effects=time_effects, inplace=True)
     yt, xt = transformed[:, 0], transformed[:, 1:]
     if not entity_effects and not time_effects:
         xt = np.hstack([np.ones((nobs, 1)), xt])
@@ -159,15 +208,12 @@ def estimate(frame: pd.DataFrame, design: PanelDesign, dependent: str, regressor
     beta = xtx_inv @ (xt.T @ yt)
     resid = yt - xt @ beta
     ssr = float(resid @ resid)
-    meat = cluster_meat(xt * resid[:, None], design.entity, design.n_entities)
+    sums = design.cluster_sums(xt, resid)
+    meat = sums.T @ sums
     cov = STATA_CLUSTER.factor(nobs, design.n_entities, k_model) * (xtx_inv @ meat @ xtx_inv)
 
-    y_raw = y[:, 0]
-    r2 = 1.0 - ssr / float(((y_raw - y_raw.mean()) ** 2).sum())
-    r2_within = None
-    if entity_effects:
-        y_within = demean_entity(y, design.entity, design.n_entities)[:, 0]
-        r2_within = 1.0 - ssr / float(y_within @ y_within)
+    r2 = 1.0 - ssr / tss
+    r2_within = None if within_ss is None else 1.0 - ssr / within_ss
     return PanelFit(names=tuple(names), beta=beta, cov=cov, xtx_inv=xtx_inv, xt=xt,
                     resid=resid, design=design, nobs=nobs, k_model=k_model,
                     df_classical=df_classical, ssr=ssr, r2=r2, r2_within=r2_within,
