@@ -10,14 +10,13 @@ pass/fail.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from bench_battery import median_seconds
 
 from reporter.indices.complexity import Flows, prody_expy, rca_edges, reflections
 
@@ -43,16 +42,6 @@ def synthetic(rows: int, seed: int = 20240628) -> pd.DataFrame:
     return pd.DataFrame({"region": names, "product": product.astype(np.int32),
                          "year": (2011 + year).astype(np.int16),
                          "value": rng.lognormal(2.0 + gap[cell], 1.5)})
-
-
-def median_seconds(func: Callable[[], object], repeat: int) -> float:
-    func()  # warm-up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def expy_pandas(table: pd.DataFrame, income: pd.Series) -> pd.Series:
