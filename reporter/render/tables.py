@@ -119,7 +119,7 @@ def regression_table(table_id: str, models: list[ModelResult], config: Config,
     if any(m.cov_type == "classical" for m in models):
         notes.insert(1, t("table.regression.note_classical"))
     return Table(table_id, t(f"table.{table_id}.title", **title), header, tuple(rows),
-                 tuple(notes), wide=len(models) > 4)
+                 tuple(notes), wide=len(models) >= 4)
 
 
 def _label_of(name: str, config: Config, lang: str) -> str:
