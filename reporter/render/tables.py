@@ -122,6 +122,30 @@ def regression_table(table_id: str, models: list[ModelResult], config: Config,
                  tuple(notes), wide=len(models) >= 4)
 
 
+def iv_table(first: ModelResult, second: ModelResult, config: Config, t: Translator) -> Table:
+    """Both stages side by side, then the first-stage and weak-IV diagnostics as rows."""
+    table = regression_table("iv", [first, second], config, t, by="label")
+    d = second.diagnostics
+    ar = d["anderson_rubin"]
+    kind = d.get("ar_ci_kind", "bounded")
+    ar_ci = (f"[{fmt.coef(d['ar_ci_low'], 3)}, {fmt.coef(d['ar_ci_high'], 3)}]"
+             if kind == "bounded" else t(f"table.iv.ar_{kind}"))
+    extra = [
+        (t("table.iv.first_stage_f"), fmt.num(d["first_stage_f"], 2), ""),
+        (t("table.iv.first_stage_f_cluster"), fmt.num(d["first_stage_f_cluster"], 2), ""),
+        (t("table.iv.partial_r2"), fmt.num(d["partial_r2"], 3), ""),
+        (t("table.iv.anderson_rubin"), "",
+         f"{fmt.num(ar['stat'], 2)} ({fmt.p_clause(ar['p_value'])})"),
+        (t("table.iv.ar_ci"), "", ar_ci),
+    ]
+    rows = [Row((Cell(name, kind="label"), Cell(a), Cell(b)), kind="rule" if i == 0 else "")
+            for i, (name, a, b) in enumerate(extra)]
+    note = t("table.iv.note", instruments=", ".join(
+        _label_of(z, config, t.lang) for z in d["instruments"]), dropped=d["n_dropped_for_lags"])
+    return Table(table.id, table.title, table.header, (*table.rows, *rows),
+                 (*table.notes, note), table.wide)
+
+
 def _label_of(name: str, config: Config, lang: str) -> str:
     """Variable label, also for built names: `<core>_lag1`, `<a>_x_<b>`."""
     if name.endswith("_lag1") and name[:-5] in config.model.variables:
@@ -366,8 +390,7 @@ def build_tables(results: Results, config: Config, t: Translator) -> dict[str, T
                                     config, t, by="label"), tests_table(results, config, t)]
     tables.append(robustness_table(results, config, t))
     if "iv_2sls" in by_id:
-        tables.append(regression_table("iv", pick("iv_first_stage", "iv_2sls"), config, t,
-                                       by="label"))
+        tables.append(iv_table(by_id["iv_first_stage"], by_id["iv_2sls"], config, t))
     moderation = [m for m in results.models if m.id.startswith("moderation_")]
     if moderation:
         tables.append(regression_table("moderation", moderation, config, t, by="label"))
