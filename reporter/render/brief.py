@@ -10,7 +10,7 @@ from typing import Any
 
 from reporter import __version__
 from reporter.config import Config
-from reporter.findings import load_rules
+from reporter.findings import Rules, load_rules
 from reporter.render import fmt
 from reporter.render.charts import coefficient_chart, marginal_effects_chart, status_chart
 from reporter.render.export import export_tables
@@ -92,10 +92,9 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
     return t(f"finding.{finding.key}", **labels)
 
 
-def _recommendations(results: Results, config: Config, lang: str,
-                     rule_dirs: Sequence[Path]) -> list[str]:
+def _recommendations(results: Results, config: Config, lang: str, rules: Rules) -> list[str]:
     """The chosen recommendations' text in one language, placeholders filled."""
-    catalogue = {entry["id"]: entry for entry in load_rules(rule_dirs).recommendations}
+    catalogue = {entry["id"]: entry for entry in rules.recommendations}
     names = {e.entity: e.names[lang] for e in results.status.entities}
     ranking = next((f.params for f in results.findings if f.key == "ranking"), {})
     separator = "、" if lang == "zh" else ", "
@@ -144,7 +143,7 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         "data": results.data,
         "key_messages": [_sentence(f, results, config, t) for f in key_findings],
         "findings": [_sentence(f, results, config, t) for f in results.findings],
-        "recommendations": _recommendations(results, config, lang, template_dirs),
+        "recommendations": _recommendations(results, config, lang, rules),
         "tables": tables,
         "charts": {name: f"{chart_dir.name}/{path.name}" for name, path in charts.items()},
         "preparation": _preparation(results, config, lang),
