@@ -19,9 +19,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reporter.battery.panel import STATA_CLUSTER, PanelDesign, PanelFit, estimate
+from reporter.battery.moderation import with_interaction
+from reporter.battery.panel import STATA_CLUSTER, PanelDesign, PanelFit, cluster_sums, estimate
+from reporter.battery.robustness import lagged_sample, winsorized_sample, without_year
 from reporter.literals import BootWeights
-from reporter.prepare import lag, lag_name, winsorize
+from reporter.prepare import lag_name
 from reporter.results import Coefficient, ModelResult
 
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
@@ -95,13 +97,6 @@ class WildClusterBootstrap:
         return {"method": self.name, "reps": self.reps, "seed": self.seed,
                 "weights": self.weights, "level": self.level, "p_type": "symmetric",
                 "ci": "test_inversion", "cluster": "entity", "small_sample": STATA_CLUSTER.name}
-
-
-def cluster_sums(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """Sums of the rows of `values` (n × m) within groups 0..n_groups−1 (none empty)."""
-    order = np.argsort(codes, kind="stable")
-    starts = np.searchsorted(codes[order], np.arange(n_groups))
-    return np.add.reduceat(values[order], starts, axis=0)
 
 
 @lru_cache(maxsize=8)
@@ -204,24 +199,18 @@ class WildT:
 
 def _sample(result: ModelResult, frame: pd.DataFrame, entity: str, time: str,
             core: str) -> pd.DataFrame:
-    """The rows and columns a two-way model was estimated on, rebuilt from its diagnostics
-    (`attach` checks the refit reproduces the reported estimates)."""
+    """The rows and columns a two-way model was estimated on, made by the same builders as
+    the model itself (`attach` checks the refit reproduces the reported estimates)."""
     d = result.diagnostics
     if "interaction" in d:
-        mod, centre = d["moderator"], d["centre"]
-        return frame.assign(**{d["interaction"]: (frame[core] - centre[core])
-                               * (frame[mod] - centre[mod])})
+        return with_interaction(frame, core, d["moderator"])[0]
     if "cuts" in d:
-        clipped = frame.copy()
-        for column in (result.dependent, *result.regressors):
-            clipped[column] = winsorize(frame[column].to_numpy(dtype=float), *d["cuts"])[0]
-        return clipped
+        return winsorized_sample(frame, [result.dependent, *result.regressors],
+                                 tuple(d["cuts"]))[0]
     if result.id == "robustness_lagged_core":
-        name = lag_name(core)
-        lagged = frame.assign(**{name: lag(frame, entity, time, core)})
-        return lagged.dropna(subset=[name]).reset_index(drop=True)
+        return lagged_sample(frame, entity, time, core)
     if "dropped_year" in d:
-        return frame[frame[time] != d["dropped_year"]].reset_index(drop=True)
+        return without_year(frame, time, d["dropped_year"])
     return frame
 
 

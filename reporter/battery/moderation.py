@@ -21,6 +21,15 @@ def interaction_name(core: str, moderator: str) -> str:
     return f"{core}_x_{moderator}"
 
 
+def with_interaction(frame: pd.DataFrame, core: str, moderator: str,
+                     ) -> tuple[pd.DataFrame, str, float, float]:
+    """`frame` with `<core>_x_<MOD>` = (core - mean)(MOD - mean), its name and the means."""
+    name = interaction_name(core, moderator)
+    core_mean, mod_mean = float(frame[core].mean()), float(frame[moderator].mean())
+    data = frame.assign(**{name: (frame[core] - core_mean) * (frame[moderator] - mod_mean)})
+    return data, name, core_mean, mod_mean
+
+
 def moderation(frame: pd.DataFrame, design: PanelDesign, model: ModelConfig,
                moderator: str) -> ModelResult:
     """`moderation_<MOD>`: y on core, MOD, (core - mean)(MOD - mean) and the controls;
@@ -29,9 +38,7 @@ def moderation(frame: pd.DataFrame, design: PanelDesign, model: ModelConfig,
     values = frame[[moderator]].to_numpy(dtype=float)
     if np.allclose(demean_entity(values, design.entity, design.n_entities), 0.0):
         raise EstimationError("estimate.constant_within", model=model_id, variable=moderator)
-    name = interaction_name(model.core, moderator)
-    core_mean, mod_mean = float(frame[model.core].mean()), float(frame[moderator].mean())
-    data = frame.assign(**{name: (frame[model.core] - core_mean) * (frame[moderator] - mod_mean)})
+    data, name, core_mean, mod_mean = with_interaction(frame, model.core, moderator)
     regressors = [model.core, moderator, name, *model.controls]
     fit = estimate(data, design, model.dependent, regressors, model_id=model_id,
                    entity_effects=True, time_effects=True)

@@ -125,11 +125,16 @@ def _r_factor(x: np.ndarray) -> np.ndarray:
     return np.linalg.qr(np.vstack(blocks), mode="r")
 
 
+def cluster_sums(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sums of the rows of `values` (n × m) within groups 0..n_groups−1 (none empty)."""
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(n_groups))
+    return np.add.reduceat(values[order], starts, axis=0)
+
+
 def cluster_meat(scores: np.ndarray, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
     """Σ_g s_g s_g' where s_g sums the score rows of cluster g."""
-    sums = np.empty((n_clusters, scores.shape[1]))
-    for j in range(scores.shape[1]):
-        sums[:, j] = np.bincount(clusters, weights=scores[:, j], minlength=n_clusters)
+    sums = cluster_sums(scores, clusters, n_clusters)
     return sums.T @ sums
 
 

@@ -51,18 +51,36 @@ def _twoway(frame: pd.DataFrame, design: PanelDesign, dependent: str, regressors
                      estimator="twoway_fe", diagnostics=diagnostics)
 
 
+def winsorized_sample(frame: pd.DataFrame, columns: list[str],
+                      cuts: tuple[float, float]) -> tuple[pd.DataFrame, dict[str, int]]:
+    """`frame` with `columns` winsorised at `cuts`, and the count clipped per column."""
+    clipped = frame.copy()
+    counts = {}
+    for column in columns:
+        values, low, high = winsorize(frame[column].to_numpy(dtype=float), *cuts)
+        clipped[column] = values
+        counts[column] = low + high
+    return clipped, counts
+
+
+def lagged_sample(frame: pd.DataFrame, entity: str, time: str, core: str) -> pd.DataFrame:
+    """The rows that have the core's value one year earlier, with it as `<core>_lag1`."""
+    name = lag_name(core)
+    lagged = frame.assign(**{name: lag(frame, entity, time, core)})
+    return lagged.dropna(subset=[name]).reset_index(drop=True)
+
+
+def without_year(frame: pd.DataFrame, time: str, year: int) -> pd.DataFrame:
+    return frame[frame[time] != year].reset_index(drop=True)
+
+
 def winsorized(frame: pd.DataFrame, design: PanelDesign, model: ModelConfig,
                prepared_cuts: tuple[float, float] | None) -> ModelResult:
     """`baseline_controls` after winsorising every model variable at 1/99, or at 5/95 when
     the preparation already cut at 1/99."""
     cuts = (0.05, 0.95) if prepared_cuts == (0.01, 0.99) else (0.01, 0.99)
-    variables = [model.dependent, model.core, *model.controls]
-    clipped = frame.copy()
-    counts = {}
-    for column in variables:
-        values, low, high = winsorize(frame[column].to_numpy(dtype=float), *cuts)
-        clipped[column] = values
-        counts[column] = low + high
+    clipped, counts = winsorized_sample(frame, [model.dependent, model.core, *model.controls],
+                                        cuts)
     return _twoway(clipped, design, model.dependent, [model.core, *model.controls],
                    "robustness_winsorized", cuts=list(cuts), clipped=counts)
 
@@ -70,8 +88,7 @@ def winsorized(frame: pd.DataFrame, design: PanelDesign, model: ModelConfig,
 def lagged_core(frame: pd.DataFrame, entity: str, time: str, model: ModelConfig) -> ModelResult:
     """`baseline_controls` with the core replaced by its value one year earlier."""
     name = lag_name(model.core)
-    lagged = frame.assign(**{name: lag(frame, entity, time, model.core)})
-    sample = lagged.dropna(subset=[name]).reset_index(drop=True)
+    sample = lagged_sample(frame, entity, time, model.core)
     if sample[entity].nunique() < 2 or sample[time].nunique() < 3:
         raise EstimationError("estimate.panel_too_short", model="robustness_lagged_core",
                               nobs=len(sample))
@@ -87,7 +104,7 @@ def drop_years(frame: pd.DataFrame, entity: str, time: str,
     out = []
     for model_id, year in (("robustness_drop_first_year", years[0]),
                            ("robustness_drop_last_year", years[-1])):
-        sample = frame[frame[time] != year].reset_index(drop=True)
+        sample = without_year(frame, time, year)
         design = PanelDesign.from_frame(sample, entity, time)
         out.append(_twoway(sample, design, model.dependent, [model.core, *model.controls],
                            model_id, dropped_year=int(year)))
