@@ -79,7 +79,7 @@ OUT = Path(__file__).resolve().parent
 rng = np.random.default_rng(SEED)
 
 
-def ar1(n, T, rho, sd):
+def ar1(n, T, rho, sd, rng=rng):
     e = rng.normal(0, sd, (n, T))
     x = np.empty((n, T))
     x[:, 0] = e[:, 0] / np.sqrt(1 - rho**2)
@@ -104,11 +104,22 @@ TOTAL_EFFECT_EC = B_DIRECT + PI_TFP * TH_TFP + PI_INN * TH_INN  # 0.12, what FE 
 G_X = np.array([0.03, 0.02, -0.04, 0.004, 0.003])
 
 
+OUTLIERS = [("Hangzhou", 2021, "x3", np.log(10)), ("Lishui", 2015, "x1", -np.log(10))]
+
+
 def make_cities():
-    n, T = len(CITIES), len(CITY_YEARS)
+    return make_city_panel(CITIES, rng, OUTLIERS)
+
+
+def make_city_panel(cities, rng, outliers=()):
+    """A city panel of this DGP for any list of (zh, en, strength, export anchor %) and
+    random stream; `outliers` adds (city_en, year, column, shift) recording errors.
+    Zhejiang's sample is make_city_panel(CITIES, rng, OUTLIERS); bench/bench_batch.py
+    builds a national panel of 31 provinces with it."""
+    n, T = len(cities), len(CITY_YEARS)
     t = np.arange(T)[None, :]
-    s = np.array([c[2] for c in CITIES])[:, None]
-    z = ar1(n, T, 0.6, 0.10)
+    s = np.array([c[2] for c in cities])[:, None]
+    z = ar1(n, T, 0.6, 0.10, rng)
     d, h = rng.normal(0, 0.02, (n, 1)), rng.normal(0, 0.25, (n, 1))
     lc = np.log(1.5) + 2.3 * s + h + (0.06 + d) * t + z
     clusters = np.maximum(1, np.rint(np.exp(lc))).astype(int)
@@ -129,20 +140,21 @@ def make_cities():
     a = 0.15 * h + rng.normal(0, .02, (n, 1))
     X = np.stack([x1, x2, x3, x4, x5], axis=-1)
     compet = (-0.40 + a + np.array(CITY_YEAR_FX)[None, :] + B_DIRECT * ec + TH_TFP * tfp
-              + TH_INN * innov + X @ G_X + ar1(n, T, 0.3, 0.035))
+              + TH_INN * innov + X @ G_X + ar1(n, T, 0.3, 0.035, rng))
     assert (compet > -1).all() and (compet < 1).all()
     compet = np.round(compet, 6)
-    anchor = np.array([c[3] for c in CITIES])[:, None]
+    anchor = np.array([c[3] for c in cities])[:, None]
     hx_ex = anchor / 100 * np.array(ZJ_HX_EXPORT)[None, :] * np.exp(rng.normal(0, .06, (n, T)))
     hx_ex = np.round(hx_ex, 6)
     hx_im = np.round(hx_ex * (1 - compet) / (1 + compet), 6)
-    iy = {(c[1], y): (i, k) for i, c in enumerate(CITIES) for k, y in enumerate(CITY_YEARS)}
-    x3[iy["Hangzhou", 2021]] += np.log(10)  # recording errors (outliers)
-    x1[iy["Lishui", 2015]] -= np.log(10)
+    iy = {(c[1], y): (i, k) for i, c in enumerate(cities) for k, y in enumerate(CITY_YEARS)}
+    shifted = {"x1": x1, "x3": x3}
+    for city, year, column, shift in outliers:  # recording errors
+        shifted[column][iy[city, year]] += shift
     cols = dict(compet=compet, ec=ec, x1=x1, x2=x2, x3=x3, x4=x4, x5=x5, tfp=tfp, innov=innov,
                 clusters=clusters, hx_export=hx_ex, hx_import=hx_im)
-    df = pd.DataFrame({"city": np.repeat([c[0] for c in CITIES], T),
-                       "city_en": np.repeat([c[1] for c in CITIES], T),
+    df = pd.DataFrame({"city": np.repeat([c[0] for c in cities], T),
+                       "city_en": np.repeat([c[1] for c in cities], T),
                        "year": np.tile(CITY_YEARS, n)})
     for k, v in cols.items():
         df[k] = v.ravel()

@@ -21,6 +21,7 @@ from reporter import __version__
 from reporter.battery import run_battery
 from reporter.config import Config, load_config
 from reporter.findings import DEFAULT_RULE_DIRS, findings, year_over_year
+from reporter.heap import few_collections
 from reporter.indices import build_indices
 from reporter.load import Panel, load_panel
 from reporter.lock import OutputLock
@@ -215,14 +216,15 @@ def _render_language(results: Results, config: Config, lang: str, dirs: Sequence
 
     timer = Timer(on_stage=on_stage)
     warnings: list[str] = []
-    with timer.stage(f"render_{lang}"):
-        brief = render_brief(results, config, lang, dirs, folder / "charts", meta)
-    if "html" in formats:
-        (folder / f"brief_{lang}.html").write_text(brief.html, encoding="utf-8")
-    if "pdf" in formats:
-        with timer.stage(f"pdf_{lang}"):
-            warnings = write_pdf(_inline_charts(brief.html, folder, brief.charts),
-                                 folder / f"brief_{lang}.pdf", folder, [*dirs, folder])
+    with few_collections():
+        with timer.stage(f"render_{lang}"):
+            brief = render_brief(results, config, lang, dirs, folder / "charts", meta)
+        if "html" in formats:
+            (folder / f"brief_{lang}.html").write_text(brief.html, encoding="utf-8")
+        if "pdf" in formats:
+            with timer.stage(f"pdf_{lang}"):
+                warnings = write_pdf(_inline_charts(brief.html, folder, brief.charts),
+                                     folder / f"brief_{lang}.pdf", folder, [*dirs, folder])
     return timer.seconds, warnings
 
 

@@ -204,3 +204,60 @@ def test_batch_with_a_pool_exits_with_the_worst_code(tmp_path):
 def test_jobs_must_be_positive():
     result = CliRunner().invoke(main, ["run", "--jobs", "0"])
     assert result.exit_code == 2
+
+
+def test_few_collections_restores_the_thresholds_even_on_error():
+    import gc
+
+    from reporter.heap import THRESHOLDS, few_collections
+
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), few_collections():
+        assert gc.get_threshold() == THRESHOLDS
+        raise RuntimeError
+    assert gc.get_threshold() == before
+
+
+def test_chart_png_is_opaque_and_equal_to_matplotlib_render(tmp_path):
+    """Charts are saved without alpha (WeasyPrint would split it into a soft mask) and
+    the colour pixels are exactly matplotlib's own."""
+    from PIL import Image
+
+    from reporter.render import charts
+
+    plt = charts._pyplot()
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.plot([0, 1], [0, 1], color=charts.ACCENT)
+    ax.set_title("规模经济 scale")
+    fig.canvas.draw()
+    expected = np.asarray(fig.canvas.buffer_rgba())
+    path = charts._save(plt, fig, tmp_path / "c.png")
+    with Image.open(path) as image:
+        assert image.mode == "RGB"
+        assert image.info["dpi"] == pytest.approx((charts.DPI, charts.DPI), rel=1e-5)
+        got = np.asarray(image)
+    assert (expected[..., 3] == 255).all()  # nothing was transparent
+    np.testing.assert_array_equal(got, expected[..., :3])
+
+
+def test_font_configuration_is_reused_per_template_set(tmp_path):
+    from reporter.render import pdf
+
+    pdf._FONT_CONFIGS.clear()
+    a = pdf._font_config(("templates",))
+    assert pdf._font_config(("templates",)) is a
+    assert pdf._font_config(("other", "templates")) is not a
+
+
+def test_briefs_rendered_after_another_in_one_process_are_byte_identical(tmp_path,
+                                                                          monkeypatch):
+    """A batch worker renders study after study with one font configuration: the second
+    rendering of the same study must not differ from the first."""
+    from reporter import pipeline
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    runs = [pipeline.run(CITY, tmp_path / name, formats=("pdf",), render_jobs=1)
+            for name in ("a", "b")]
+    for lang in ("zh", "en"):
+        first, second = (r.output / f"brief_{lang}.pdf" for r in runs)
+        assert first.read_bytes() == second.read_bytes()

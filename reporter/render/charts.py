@@ -15,6 +15,7 @@ FONT_FAMILY = ["Noto Sans CJK SC", "DejaVu Sans"]
 ACCENT = "#1f4e79"
 MUTED = "#9db3c8"
 DPI = 200
+PNG_COMPRESS = 1  # zlib level: the PNG is an intermediate, WeasyPrint re-deflates it
 
 
 def _pyplot():
@@ -32,6 +33,20 @@ def _pyplot():
         "savefig.dpi": DPI, "figure.dpi": DPI,
     })
     return plt
+
+
+def _save(plt, fig, path: Path) -> Path:
+    """The figure as an opaque, lightly compressed PNG, then closed. WeasyPrint decodes
+    every PNG and deflates it again into the PDF (twice when it has an alpha channel), so
+    transparency and a slow zlib level here cost time and buy nothing."""
+    import numpy as np
+    from PIL import Image
+
+    fig.canvas.draw()
+    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+    Image.fromarray(rgb).save(path, format="PNG", compress_level=PNG_COMPRESS, dpi=(DPI, DPI))
+    plt.close(fig)
+    return path
 
 
 def status_chart(status: Status, config: Config, t: Translator, path: Path) -> Path:
@@ -61,9 +76,7 @@ def status_chart(status: Status, config: Config, t: Translator, path: Path) -> P
     right.tick_params(axis="y", labelsize=7 if len(names) > 15 else 8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, metadata={"Software": None})
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def coefficient_chart(rows: list[tuple[str, float, float, float]], core_label: str,
@@ -80,9 +93,7 @@ def coefficient_chart(rows: list[tuple[str, float, float, float]], core_label: s
     ax.grid(axis="y", visible=False)
     ax.set_title(t("chart.coefficients.title", core=core_label), loc="left")
     fig.tight_layout()
-    fig.savefig(path, metadata={"Software": None})
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def marginal_effects_chart(effects: list[dict], core_label: str, moderator_label: str,
@@ -104,6 +115,4 @@ def marginal_effects_chart(effects: list[dict], core_label: str, moderator_label
                  loc="left")
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, metadata={"Software": None})
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)

@@ -8,8 +8,10 @@ log line is collected so tests can insist on none.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from reporter.errors import InputError
@@ -49,6 +51,25 @@ def _fetcher_class():
     return LocalFetcher, FatalURLFetchingError
 
 
+_FONT_CONFIGS: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+
+def _font_config(templates: tuple[str, ...]) -> Any:
+    """One WeasyPrint font configuration per process and template set, reused by every
+    brief it renders: a fresh one reloads fontconfig and starts Pango's font caches cold
+    (measured in bench/README.md). Keyed by template folders, so that fonts an editor adds
+    with `@font-face` in one set never leak into another; keyed by process, as Pango
+    objects must not cross a fork."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    key = (os.getpid(), templates)
+    if key not in _FONT_CONFIGS:
+        if len(_FONT_CONFIGS) >= 8:
+            _FONT_CONFIGS.clear()
+        _FONT_CONFIGS[key] = FontConfiguration()
+    return _FONT_CONFIGS[key]
+
+
 def write_pdf(html: str, target: Path, base_dir: Path, roots: Sequence[Path]) -> list[str]:
     """Render `html` (relative URLs resolve against `base_dir`) to `target`; returns
     WeasyPrint's warnings."""
@@ -61,7 +82,8 @@ def write_pdf(html: str, target: Path, base_dir: Path, roots: Sequence[Path]) ->
     logger.addHandler(collector)
     try:
         document = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
-        document.write_pdf(target)
+        templates = tuple(str(r) for r in roots if Path(r) != Path(base_dir))
+        document.write_pdf(target, font_config=_font_config(templates))
     except fatal:
         raise InputError("render.blocked_resource", url=fetcher.refused[-1]) from None
     finally:
