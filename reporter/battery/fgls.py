@@ -13,10 +13,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg
 
 from reporter import messages
 from reporter.battery.demean import demean_entity
+from reporter.battery.dist import chi2_sf
 from reporter.battery.panel import CONST, PanelDesign, check_rank, coefficient_table
 from reporter.errors import EstimationError
 from reporter.results import ModelResult
@@ -155,7 +156,7 @@ def fit_xtgls(
             "dropped_singletons": int(np.sum(counts == 1)),
             "wald_chi2": wald,
             "wald_df": k - 1,
-            "wald_p_value": float(stats.chi2.sf(wald, k - 1)),
+            "wald_p_value": float(chi2_sf(wald, k - 1)),
         },
     )
 

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg
 
+from reporter.battery.dist import chi2_sf, f_ppf, f_sf
 from reporter.battery.panel import (
     STATA_CLUSTER,
     PanelDesign,
@@ -202,7 +203,7 @@ def fit_iv_2sls(
         design.entity, n_e)
     pi_d, pi_y = first.beta[:q], reduced.beta[:q]
     ar_set = ar_confidence_set(pi_y, pi_d, meat[q:, q:], meat[q:, :q], meat[:q, :q],
-                               stats.f.ppf(level, q, df_g))
+                               f_ppf(level, q, df_g))
 
     # second stage: X^ = P_W [d~, C~] = [d~ - first-stage residual, C~]
     x_hat = np.column_stack([d - first.resid, c])
@@ -230,7 +231,7 @@ def fit_iv_2sls(
         "first_stage_f": f_classical,
         "first_stage_f_df1": q,
         "first_stage_f_df2": df_first,
-        "first_stage_f_p_value": float(stats.f.sf(f_classical, q, df_first)),
+        "first_stage_f_p_value": float(f_sf(f_classical, q, df_first)),
         "first_stage_f_cluster": f_test.stat,
         "first_stage_f_cluster_df1": q,
         "first_stage_f_cluster_df2": df_g,
@@ -241,7 +242,7 @@ def fit_iv_2sls(
                        estimator="twoway_fe_2sls", diagnostics={
         **shared,
         "wald_chi2": {"stat": joint.extra["chi2"], "df": k,
-                      "p_value": float(stats.chi2.sf(joint.extra["chi2"], k))},
+                      "p_value": float(chi2_sf(joint.extra["chi2"], k))},
         "anderson_rubin": {"stat": ar_test.stat, "df1": q, "df2": df_g, "beta0": 0.0,
                            "p_value": ar_test.p_value},
         "ar_ci_level": level,

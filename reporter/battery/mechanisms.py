@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from reporter import messages
+from reporter.battery.dist import norm_sf
 from reporter.battery.panel import PanelDesign, estimate, to_result
 from reporter.config import ModelConfig
 from reporter.results import ModelResult, TestResult
@@ -17,7 +17,7 @@ def sobel(a: float, se_a: float, b: float, se_b: float) -> TestResult:
     """z = a·b / sqrt(b²·se_a² + a²·se_b²), two-sided normal p (Sobel 1982)."""
     se = float(np.sqrt(b * b * se_a * se_a + a * a * se_b * se_b))
     z = a * b / se
-    return TestResult(stat=z, df=0, p_value=float(2 * stats.norm.sf(abs(z))),
+    return TestResult(stat=z, df=0, p_value=float(2 * norm_sf(abs(z))),
                       extra={"indirect": a * b, "std_error": se})
 
 

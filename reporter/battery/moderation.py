@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from reporter import messages
 from reporter.battery.demean import demean_entity
+from reporter.battery.dist import t_ppf, t_sf
 from reporter.battery.panel import PanelDesign, estimate, to_result
 from reporter.config import ModelConfig
 from reporter.errors import EstimationError
@@ -43,7 +43,7 @@ def moderation(frame: pd.DataFrame, design: PanelDesign, model: ModelConfig,
     fit = estimate(data, design, model.dependent, regressors, model_id=model_id,
                    entity_effects=True, time_effects=True)
     i_core, i_int = fit.index([model.core, name])
-    t_crit = stats.t.ppf(0.975, fit.df)
+    t_crit = t_ppf(0.975, fit.df)
     effects = []
     for p in PERCENTILES:
         at = float(np.quantile(frame[moderator].to_numpy(dtype=float), p))
@@ -54,7 +54,7 @@ def moderation(frame: pd.DataFrame, design: PanelDesign, model: ModelConfig,
         stat = est / se
         effects.append({"percentile": p, "moderator_value": at, "estimate": float(est),
                         "std_error": se, "stat": float(stat),
-                        "p_value": float(2 * stats.t.sf(abs(stat), fit.df)),
+                        "p_value": float(2 * t_sf(abs(stat), fit.df)),
                         "ci_low": float(est - t_crit * se), "ci_high": float(est + t_crit * se)})
     label = {lang: messages.text("model.moderation", lang, moderator=moderator)
              for lang in messages.LANGUAGES}

@@ -13,10 +13,11 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg
 
 from reporter import messages
 from reporter.battery.demean import demean_entity, demean_twoway, is_grid
+from reporter.battery.dist import f_sf, norm_ppf, norm_sf, t_ppf, t_sf
 from reporter.errors import EstimationError
 from reporter.results import Coefficient, ModelResult, TestResult
 
@@ -228,15 +229,14 @@ def estimate(frame: pd.DataFrame, design: PanelDesign, dependent: str, regressor
 def coefficient_table(names: list[str] | tuple[str, ...], beta: np.ndarray, se: np.ndarray,
                       df: int | None) -> dict[str, Coefficient]:
     """Estimates with t (df given) or normal (df None) p-values and 95% intervals."""
-    dist = stats.norm if df is None else stats.t(df)
-    crit = dist.ppf(0.975)
+    crit = norm_ppf(0.975) if df is None else t_ppf(0.975, df)
     table = {}
     for j, name in enumerate(names):
         stat = beta[j] / se[j]
         table[name] = Coefficient(
             estimate=float(beta[j]), std_error=float(se[j]), stat=float(stat),
-            p_value=float(2 * dist.sf(abs(stat))), ci_low=float(beta[j] - crit * se[j]),
-            ci_high=float(beta[j] + crit * se[j]))
+            p_value=2 * (norm_sf(abs(stat)) if df is None else t_sf(abs(stat), df)),
+            ci_low=float(beta[j] - crit * se[j]), ci_high=float(beta[j] + crit * se[j]))
     return table
 
 
@@ -271,7 +271,7 @@ def wald(fit: PanelFit, names: list[str], cov: np.ndarray | None = None) -> Test
     b = fit.beta[idx]
     w = float(b @ linalg.solve(cov[np.ix_(idx, idx)], b))
     q = len(idx)
-    return TestResult(stat=w / q, df=q, p_value=float(stats.f.sf(w / q, q, fit.df)),
+    return TestResult(stat=w / q, df=q, p_value=float(f_sf(w / q, q, fit.df)),
                       extra={"df2": fit.df, "chi2": w})
 
 

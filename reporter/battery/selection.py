@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg
 
 from reporter import messages
 from reporter.battery.demean import demean_entity, group_means
+from reporter.battery.dist import chi2_sf, f_sf
 from reporter.battery.panel import (
     CONST,
     PanelDesign,
@@ -146,7 +147,7 @@ def hausman(fe: PanelFit, re: RandomEffectsFit, names: list[str]) -> TestResult:
     d = fe.beta[i_fe] - re.beta[i_re]
     v = _within_classical(fe)[np.ix_(i_fe, i_fe)] - re.cov[np.ix_(i_re, i_re)]
     stat = float(d @ linalg.solve(v, d))
-    return TestResult(stat=stat, df=len(names), p_value=float(stats.chi2.sf(stat, len(names))))
+    return TestResult(stat=stat, df=len(names), p_value=float(chi2_sf(stat, len(names))))
 
 
 def hausman_robust(frame: pd.DataFrame, design: PanelDesign, re: RandomEffectsFit,
@@ -167,7 +168,7 @@ def hausman_robust(frame: pd.DataFrame, design: PanelDesign, re: RandomEffectsFi
     idx = np.arange(w.shape[1] - k, w.shape[1])
     g = coef[idx]
     stat = float(g @ linalg.solve(cov[np.ix_(idx, idx)], g))
-    return TestResult(stat=stat, df=k, p_value=float(stats.chi2.sf(stat, k)),
+    return TestResult(stat=stat, df=k, p_value=float(chi2_sf(stat, k)),
                       extra={"cov_type": "cluster_entity_hc0"})
 
 
@@ -176,7 +177,7 @@ def f_entity(pooled: PanelFit, fe: PanelFit, n_entities: int) -> TestResult:
     df1 = n_entities - 1
     df2 = fe.df_classical
     stat = ((pooled.ssr - fe.ssr) / df1) / (fe.ssr / df2)
-    return TestResult(stat=stat, df=df1, p_value=float(stats.f.sf(stat, df1, df2)),
+    return TestResult(stat=stat, df=df1, p_value=float(f_sf(stat, df1, df2)),
                       extra={"df1": df1, "df2": df2})
 
 
@@ -188,7 +189,7 @@ def bp_lm(pooled: PanelFit, design: PanelDesign) -> TestResult:
     t_i = np.bincount(design.entity, minlength=design.n_entities).astype(float)
     sums = np.bincount(design.entity, weights=e, minlength=design.n_entities)
     stat = n ** 2 / (2 * (float(t_i @ t_i) - n)) * (float(sums @ sums) / float(e @ e) - 1) ** 2
-    return TestResult(stat=stat, df=1, p_value=float(stats.chi2.sf(stat, 1)))
+    return TestResult(stat=stat, df=1, p_value=float(chi2_sf(stat, 1)))
 
 
 @dataclass(frozen=True)
