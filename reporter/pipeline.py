@@ -15,20 +15,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reporter import __version__
-from reporter.battery import run_battery
 from reporter.config import Config, load_config
-from reporter.findings import DEFAULT_RULE_DIRS, findings, year_over_year
 from reporter.heap import few_collections
-from reporter.indices import build_indices
-from reporter.load import Panel, load_panel
 from reporter.lock import OutputLock
 from reporter.log import LOGGER, run_log
-from reporter.prepare import prepare
 from reporter.results import DataSummary, PrepStep, Results, to_json
+from reporter.workers import RenderWorker, spare_cores, start_workers
 from reporter.write import Staging, inventory, sha256_file, write_json
+
+if TYPE_CHECKING:
+    from reporter.load import Panel
 
 DEFAULT_LANGS = ("zh", "en")
 DEFAULT_FORMATS = ("pdf", "json")
@@ -82,6 +81,10 @@ def validate(config_path: str | Path | None) -> tuple[Config, Panel, tuple[PrepS
     """Check config and data, indices included, without estimating or rendering (`reporter
     validate`). The steps returned are the winsorising ones, which the CLI counts as
     "values winsorised"; interpolation, logs and the rest are in results.json."""
+    from reporter.indices import build_indices
+    from reporter.load import load_panel
+    from reporter.prepare import prepare
+
     config = load_config(config_path)
     panel = load_panel(config)
     prepared, steps = prepare(panel, config)
@@ -103,7 +106,15 @@ def previous_results(config: Config, target: Path) -> dict[str, Any] | None:
 def analyse(config: Config, timer: Timer, *, rule_dirs: Sequence[Path] | None = None,
             previous: Mapping[str, Any] | None = None) -> Results:
     """Everything up to the language-free results. `rule_dirs` are the folders with the
-    editor's rules and recommendations; `previous` is last year's results.json, if any."""
+    editor's rules and recommendations; `previous` is last year's results.json, if any.
+    The analysis libraries are imported here, not with the module, so that a run's render
+    workers fork before pandas and scipy load (reporter/workers.py)."""
+    from reporter.battery import run_battery
+    from reporter.findings import DEFAULT_RULE_DIRS, findings, year_over_year
+    from reporter.indices import build_indices
+    from reporter.load import load_panel
+    from reporter.prepare import prepare
+
     with timer.stage("load"):
         panel = load_panel(config)
     with timer.stage("prepare"):
@@ -146,22 +157,28 @@ def run(config_path: str | Path | None = None, output_root: str | Path = "output
         on_stage: Callable[[str], None] | None = None, render_jobs: int = 0) -> RunSummary:
     """The whole job: write OUTPUT/<study.id>/<study.year>/ atomically, holding that
     folder's lock (exit 4 if another run has it) and logging to OUTPUT/reporter.log.
-    `render_jobs`: 1 renders the languages one after the other; 0 (the default) renders
-    them in parallel (one forked process per extra language) when there are spare cores."""
+    `render_jobs`: 1 renders the languages one after the other in this process; 0 (the
+    default) renders each in its own forked worker when there is a spare core; N > 1 uses
+    N workers. REPORTER_RENDER_JOBS in the environment overrides 0 (for benchmarks)."""
     timer = Timer(on_stage=_logged(on_stage))
-    with timer.stage("config"):
-        config = load_config(config_path)
-    target = Path(output_root).resolve() / config.study.id / str(config.study.year)
-    with run_log(target.parent.parent):
-        LOGGER.info("run %s (pid %d) -> %s", config.path, os.getpid(), target)
-        with OutputLock(target) as lock:
-            if lock.stale:
-                LOGGER.warning("took over the stale lock of pid %s (started %s)",
-                               lock.stale.get("pid"), lock.stale.get("started"))
-            summary = _produce(config, target, timer, langs, formats, template_dirs,
-                               render_jobs)
-        LOGGER.info("done: %s (%s) in %.1f s", target, ", ".join(summary.files),
-                    sum(timer.seconds.values()))
+    workers = start_workers(render_workers(langs, render_jobs))  # warm up meanwhile
+    try:
+        with timer.stage("config"):
+            config = load_config(config_path)
+        target = Path(output_root).resolve() / config.study.id / str(config.study.year)
+        with run_log(target.parent.parent):
+            LOGGER.info("run %s (pid %d) -> %s", config.path, os.getpid(), target)
+            with OutputLock(target) as lock:
+                if lock.stale:
+                    LOGGER.warning("took over the stale lock of pid %s (started %s)",
+                                   lock.stale.get("pid"), lock.stale.get("started"))
+                summary = _produce(config, target, timer, langs, formats, template_dirs,
+                                   workers)
+            LOGGER.info("done: %s (%s) in %.1f s", target, ", ".join(summary.files),
+                        sum(timer.seconds.values()))
+    finally:
+        for worker in workers:
+            worker.close()
     return summary
 
 
@@ -228,77 +245,37 @@ def _render_language(results: Results, config: Config, lang: str, dirs: Sequence
     return timer.seconds, warnings
 
 
-_FORKED: dict[str, Any] = {}  # what forked render workers inherit instead of pickling
-
-
-def _render_in_child(lang: str) -> tuple[str, Any]:
-    """`_render_language` in a forked worker, on the run's results it inherited (they do
-    not pickle); our errors come back as (type, key, params), as they do not pickle
-    as themselves either."""
-    from reporter.errors import ReporterError
-
-    try:
-        return "ok", _render_language(_FORKED["results"], _FORKED["config"], lang,
-                                      _FORKED["dirs"], _FORKED["folder"], _FORKED["meta"],
-                                      _FORKED["formats"])
-    except ReporterError as error:
-        return "error", (type(error), error.key, error.params)
-
-
-def _die_with_parent(parent: int) -> None:
-    """A render worker must not outlive a killed run (it would write into a staging
-    folder the next run has cleared): ask Linux to kill it with its parent."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-def _spare_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0)) - 1
-    except AttributeError:  # pragma: no cover - not Linux
-        return (os.cpu_count() or 1) - 1
+def render_workers(langs: Sequence[str], render_jobs: int) -> int:
+    """How many forked workers render the languages (0: this process renders them)."""
+    if render_jobs == 0 and os.environ.get("REPORTER_RENDER_JOBS", "").isdigit():
+        render_jobs = int(os.environ["REPORTER_RENDER_JOBS"])
+    if len(langs) < 2 or render_jobs == 1:
+        return 0
+    if render_jobs == 0:
+        return len(langs) if spare_cores() >= 1 else 0
+    return min(render_jobs, len(langs))
 
 
 def _render_all(results: Results, config: Config, langs: Sequence[str], dirs: Sequence[Path],
                 folder: Path, meta: dict[str, Any], formats: Sequence[str], timer: Timer,
-                render_jobs: int) -> dict[str, list[str]]:
-    """Every language; all but the last in forked processes when allowed and useful
+                workers: Sequence[RenderWorker]) -> dict[str, list[str]]:
+    """Every language: here one after the other, or spread over the run's forked workers
     (WeasyPrint is CPU-bound, so threads would not help). Returns the PDF warnings."""
-    if render_jobs == 0 and os.environ.get("REPORTER_RENDER_JOBS", "").isdigit():
-        render_jobs = int(os.environ["REPORTER_RENDER_JOBS"])  # for benchmarks
-    import multiprocessing
-
-    extra = min(len(langs) - 1, _spare_cores() if render_jobs == 0 else render_jobs - 1)
-    if extra <= 0 or "fork" not in multiprocessing.get_all_start_methods():
-        done = {lang: _render_language(results, config, lang, dirs, folder, meta, formats,
-                                       timer.on_stage) for lang in langs}
+    done: dict[str, tuple[dict[str, float], list[str]]] = {}
+    if not workers:
+        for lang in langs:
+            done[lang] = _render_language(results, config, lang, dirs, folder, meta, formats,
+                                          timer.on_stage)
     else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        _FORKED.update(results=results, config=config, dirs=dirs, folder=folder, meta=meta,
-                       formats=formats)
-        with ProcessPoolExecutor(extra, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_die_with_parent,
-                                 initargs=(os.getpid(),)) as pool:
-            futures = {lang: pool.submit(_render_in_child, lang) for lang in langs[:-1]}
-            _FORKED.clear()  # the workers are forked at the first submit
-            if timer.on_stage is not None:
-                timer.on_stage(f"render_{'+'.join(langs)}")
-            done = {langs[-1]: _render_language(results, config, langs[-1], dirs, folder,
-                                                meta, formats)}
-            for lang, future in futures.items():
-                status, value = future.result()
-                if status == "error":
-                    kind, key, params = value
-                    raise kind(key, **params)
-                done[lang] = value
+        if timer.on_stage is not None:
+            timer.on_stage(f"render_{'+'.join(langs)}")
+        for start in range(0, len(langs), len(workers)):
+            round_ = list(zip(workers, langs[start:start + len(workers)], strict=False))
+            for worker, lang in round_:
+                worker.submit(lang, _render_language, results, config, lang, dirs, folder,
+                              meta, formats)
+            for worker, lang in round_:
+                done[lang] = worker.result()
     warnings: dict[str, list[str]] = {}
     for lang in langs:
         seconds, warnings[lang] = done[lang]
@@ -310,7 +287,7 @@ def _render_all(results: Results, config: Config, langs: Sequence[str], dirs: Se
 
 def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
              formats: Sequence[str], template_dirs: Sequence[Path] | None,
-             render_jobs: int = 0) -> RunSummary:
+             workers: Sequence[RenderWorker] = ()) -> RunSummary:
     """Analyse, render and write `target` atomically (called under the lock)."""
     from reporter.scaffold import check_placeholders
 
@@ -325,7 +302,7 @@ def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
         write_json(folder / "results.json", to_json(results))
         with timer.stage("render"):  # wall time of all languages; per language below
             warnings = _render_all(results, config, langs, dirs, folder, meta, formats,
-                                   timer, render_jobs)
+                                   timer, workers)
         manifest = {
             "reporter": __version__, "created": meta["created"],
             "study": {"id": config.study.id, "year": config.study.year},
