@@ -1,12 +1,13 @@
-"""Garbage-collector policy for allocation-heavy stages.
+"""Garbage-collector policy for allocation-heavy work: a whole run, and each rendering.
 
-Rendering builds hundreds of thousands of short-lived boxes and styles (WeasyPrint,
-matplotlib), and with CPython's default thresholds the cyclic collector keeps promoting
-them and walking the old generation, which in a warm process (fonts, caches, pandas, the
-results) costs over half a second a full pass. Collecting the young generation 30× less
-often and the old one practically never inside the stage took about a sixth off a render
-(bench/README.md); reference counting still frees almost everything at once, and the
-default thresholds, restored after the stage, collect what cycles are left.
+A run builds hundreds of thousands of short-lived objects (pandas, WeasyPrint's boxes and
+styles, matplotlib artists), and with CPython's default thresholds the cyclic collector
+keeps promoting them and walking the old generation, which in a warm process (fonts,
+caches, pandas, the results) costs a tenth of a second or more a pass. Collecting the
+young generation 30× less often and the old one practically never inside the block took
+about a sixth off a render (bench/README.md). Reference counting still frees almost
+everything at once (a warm render leaves no cyclic garbage at all), and the default
+thresholds, restored after the block, collect what cycles are left.
 """
 
 from __future__ import annotations

@@ -161,24 +161,25 @@ def run(config_path: str | Path | None = None, output_root: str | Path = "output
     default) renders each in its own forked worker when there is a spare core; N > 1 uses
     N workers. REPORTER_RENDER_JOBS in the environment overrides 0 (for benchmarks)."""
     timer = Timer(on_stage=_logged(on_stage))
-    workers = start_workers(render_workers(langs, render_jobs))  # warm up meanwhile
-    try:
-        with timer.stage("config"):
-            config = load_config(config_path)
-        target = Path(output_root).resolve() / config.study.id / str(config.study.year)
-        with run_log(target.parent.parent):
-            LOGGER.info("run %s (pid %d) -> %s", config.path, os.getpid(), target)
-            with OutputLock(target) as lock:
-                if lock.stale:
-                    LOGGER.warning("took over the stale lock of pid %s (started %s)",
-                                   lock.stale.get("pid"), lock.stale.get("started"))
-                summary = _produce(config, target, timer, langs, formats, template_dirs,
-                                   workers)
-            LOGGER.info("done: %s (%s) in %.1f s", target, ", ".join(summary.files),
-                        sum(timer.seconds.values()))
-    finally:
-        for worker in workers:
-            worker.close()
+    with few_collections():  # the whole run allocates much and frees it at once
+        workers = start_workers(render_workers(langs, render_jobs))  # warm up meanwhile
+        try:
+            with timer.stage("config"):
+                config = load_config(config_path)
+            target = Path(output_root).resolve() / config.study.id / str(config.study.year)
+            with run_log(target.parent.parent):
+                LOGGER.info("run %s (pid %d) -> %s", config.path, os.getpid(), target)
+                with OutputLock(target) as lock:
+                    if lock.stale:
+                        LOGGER.warning("took over the stale lock of pid %s (started %s)",
+                                       lock.stale.get("pid"), lock.stale.get("started"))
+                    summary = _produce(config, target, timer, langs, formats, template_dirs,
+                                       workers)
+                LOGGER.info("done: %s (%s) in %.1f s", target, ", ".join(summary.files),
+                            sum(timer.seconds.values()))
+        finally:
+            for worker in workers:
+                worker.close()
     return summary
 
 
