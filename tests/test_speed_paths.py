@@ -299,3 +299,60 @@ def test_a_run_does_not_import_scipy_stats():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "False"
+
+
+def _balanced(n_e: int, n_t: int, seed: int, k: int = 4) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    e, t = np.repeat(np.arange(n_e), n_t), np.tile(np.arange(n_t), n_e)
+    alpha, gamma = rng.normal(size=n_e)[e], rng.normal(size=n_t)[t]
+    x = rng.normal(size=(e.size, k)) + alpha[:, None] + 0.5 * gamma[:, None]
+    y = (x @ rng.normal(size=k) + alpha + gamma
+         + rng.normal(size=e.size) * (1 + 0.5 * np.abs(x[:, 0])))  # heteroskedastic
+    frame = pd.DataFrame(x, columns=[f"x{j}" for j in range(k)])
+    frame["y"], frame["id"], frame["year"] = y, [f"e{i:03d}" for i in e], 2000 + t
+    return frame.sample(frac=1, random_state=seed).reset_index(drop=True)
+
+
+
+@pytest.mark.parametrize(("n_e", "n_t", "seed"), [(5, 4, 1), (12, 11, 2), (29, 10, 3),
+                                                  (40, 7, 4)])
+def test_leave_one_out_closed_form_equals_refits(n_e, n_t, seed):
+    from reporter.battery import robustness
+    from reporter.config import ModelConfig
+
+    model = ModelConfig(dependent="y", core="x0", controls=("x1", "x2", "x3"))
+    frame = _balanced(n_e, n_t, seed)
+    fast = robustness._balanced_runs(frame, "id", "year", model)
+    assert fast is not None and len(fast) == n_e
+    for dropped in sorted(frame["id"].unique()):
+        slow = robustness._refit_without(frame, "id", "year", model, dropped)
+        for key in ("estimate", "std_error", "p_value"):
+            assert fast[dropped][key] == pytest.approx(slow[key], rel=1e-10), (dropped, key)
+
+
+def test_leave_one_out_unbalanced_or_incomplete_panels_are_refitted():
+    from reporter.battery import robustness
+    from reporter.config import ModelConfig
+
+    model = ModelConfig(dependent="y", core="x0", controls=("x1",))
+    frame = _balanced(8, 5, 5)
+    assert robustness._balanced_runs(frame.iloc[1:], "id", "year", model) is None
+    holed = frame.copy()
+    holed.loc[3, "x1"] = np.nan
+    assert robustness._balanced_runs(holed, "id", "year", model) is None
+    runs = robustness.leave_one_out(frame.iloc[1:].reset_index(drop=True), "id", "year",
+                                    model, 0.05)["runs"]
+    assert len(runs) == 8
+
+
+def test_leave_one_out_names_a_control_that_only_one_entity_moves():
+    """Without that entity the control is constant: the closed form hands the sample to
+    the refit, which names the variable, as it always did."""
+    from reporter.battery import robustness
+    from reporter.config import ModelConfig
+
+    frame = _balanced(6, 5, 6)
+    frame["only_e000"] = np.where(frame["id"] == "e000", np.arange(len(frame)) % 3, 0.0)
+    model = ModelConfig(dependent="y", core="x0", controls=("x1", "only_e000"))
+    with pytest.raises(EstimationError, match="only_e000"):
+        robustness.leave_one_out(frame, "id", "year", model, 0.05)
