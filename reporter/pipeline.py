@@ -23,7 +23,7 @@ from reporter.heap import few_collections
 from reporter.lock import OutputLock
 from reporter.log import LOGGER, run_log
 from reporter.results import DataSummary, PrepStep, Results, to_json
-from reporter.workers import RenderWorker, spare_cores, start_workers
+from reporter.workers import Renderer, spare_cores, start_renderer
 from reporter.write import Staging, inventory, sha256_file, write_json
 
 if TYPE_CHECKING:
@@ -158,11 +158,12 @@ def run(config_path: str | Path | None = None, output_root: str | Path = "output
     """The whole job: write OUTPUT/<study.id>/<study.year>/ atomically, holding that
     folder's lock (exit 4 if another run has it) and logging to OUTPUT/reporter.log.
     `render_jobs`: 1 renders the languages one after the other in this process; 0 (the
-    default) renders each in its own forked worker when there is a spare core; N > 1 uses
-    N workers. REPORTER_RENDER_JOBS in the environment overrides 0 (for benchmarks)."""
+    default) renders them all at once, by a renderer forked at the start (reporter/
+    workers.py), when there is a spare core; N > 1 renders N at a time that way.
+    REPORTER_RENDER_JOBS in the environment overrides 0 (for benchmarks)."""
     timer = Timer(on_stage=_logged(on_stage))
     with few_collections():  # the whole run allocates much and frees it at once
-        workers = start_workers(render_workers(langs, render_jobs))  # warm up meanwhile
+        renderer = start_renderer(render_processes(langs, render_jobs))  # warms up meanwhile
         try:
             with timer.stage("config"):
                 config = load_config(config_path)
@@ -174,12 +175,12 @@ def run(config_path: str | Path | None = None, output_root: str | Path = "output
                         LOGGER.warning("took over the stale lock of pid %s (started %s)",
                                        lock.stale.get("pid"), lock.stale.get("started"))
                     summary = _produce(config, target, timer, langs, formats, template_dirs,
-                                       workers)
+                                       renderer)
                 LOGGER.info("done: %s (%s) in %.1f s", target, ", ".join(summary.files),
                             sum(timer.seconds.values()))
         finally:
-            for worker in workers:
-                worker.close()
+            if renderer is not None:
+                renderer.close()
     return summary
 
 
@@ -246,37 +247,34 @@ def _render_language(results: Results, config: Config, lang: str, dirs: Sequence
     return timer.seconds, warnings
 
 
-def render_workers(langs: Sequence[str], render_jobs: int) -> int:
-    """How many forked workers render the languages (0: this process renders them)."""
+def render_processes(langs: Sequence[str], render_jobs: int) -> int:
+    """How many processes render the languages at once (1: this one, one after another)."""
     if render_jobs == 0 and os.environ.get("REPORTER_RENDER_JOBS", "").isdigit():
         render_jobs = int(os.environ["REPORTER_RENDER_JOBS"])
     if len(langs) < 2 or render_jobs == 1:
-        return 0
+        return 1
     if render_jobs == 0:
-        return len(langs) if spare_cores() >= 1 else 0
+        return len(langs) if spare_cores() >= 1 else 1
     return min(render_jobs, len(langs))
 
 
 def _render_all(results: Results, config: Config, langs: Sequence[str], dirs: Sequence[Path],
                 folder: Path, meta: dict[str, Any], formats: Sequence[str], timer: Timer,
-                workers: Sequence[RenderWorker]) -> dict[str, list[str]]:
-    """Every language: here one after the other, or spread over the run's forked workers
+                renderer: Renderer | None) -> dict[str, list[str]]:
+    """Every language: here one after the other, or in parallel by the run's warm renderer
     (WeasyPrint is CPU-bound, so threads would not help). Returns the PDF warnings."""
     done: dict[str, tuple[dict[str, float], list[str]]] = {}
-    if not workers:
+    if renderer is None:
         for lang in langs:
             done[lang] = _render_language(results, config, lang, dirs, folder, meta, formats,
                                           timer.on_stage)
     else:
         if timer.on_stage is not None:
             timer.on_stage(f"render_{'+'.join(langs)}")
-        for start in range(0, len(langs), len(workers)):
-            round_ = list(zip(workers, langs[start:start + len(workers)], strict=False))
-            for worker, lang in round_:
-                worker.submit(lang, _render_language, results, config, lang, dirs, folder,
-                              meta, formats)
-            for worker, lang in round_:
-                done[lang] = worker.result()
+        values = renderer.run([(lang, _render_language,
+                                (results, config, lang, dirs, folder, meta, formats))
+                               for lang in langs])
+        done = dict(zip(langs, values, strict=True))
     warnings: dict[str, list[str]] = {}
     for lang in langs:
         seconds, warnings[lang] = done[lang]
@@ -288,7 +286,7 @@ def _render_all(results: Results, config: Config, langs: Sequence[str], dirs: Se
 
 def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
              formats: Sequence[str], template_dirs: Sequence[Path] | None,
-             workers: Sequence[RenderWorker] = ()) -> RunSummary:
+             renderer: Renderer | None = None) -> RunSummary:
     """Analyse, render and write `target` atomically (called under the lock)."""
     from reporter.scaffold import check_placeholders
 
@@ -303,7 +301,7 @@ def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
         write_json(folder / "results.json", to_json(results))
         with timer.stage("render"):  # wall time of all languages; per language below
             warnings = _render_all(results, config, langs, dirs, folder, meta, formats,
-                                   timer, workers)
+                                   timer, renderer)
         manifest = {
             "reporter": __version__, "created": meta["created"],
             "study": {"id": config.study.id, "year": config.study.year},

@@ -1,11 +1,12 @@
-"""Forked render workers that warm up while the run analyses.
+"""A forked renderer that warms up while the run analyses.
 
-A run renders its languages in parallel when it has a spare core. Each extra language goes
-to a worker forked at the start of the run, before analysis: the worker imports WeasyPrint
-and matplotlib (about a second of CPU) while the parent imports pandas and estimates, then
-receives the results by pipe and renders its language. The parent renders the last
-language itself. A worker dies with its parent (`PR_SET_PDEATHSIG`) and is killed when the
-run fails, so a killed or failed run leaves no writer behind.
+A run renders its languages in parallel when it has a spare core. At the start of the run,
+before analysis, it forks one process that imports WeasyPrint and matplotlib (about a
+second of CPU) while the parent imports pandas and estimates. The results then cross a
+pipe; the renderer forks a child from itself for every language but one (so each starts
+warm, and the imports are paid once, not once per language) and renders the last itself.
+Every process dies with the one that forked it (`PR_SET_PDEATHSIG`), and the renderer is
+killed when the run fails, so a killed or failed run leaves no writer behind.
 """
 
 from __future__ import annotations
@@ -63,72 +64,116 @@ def _preload() -> None:
     _pyplot()
 
 
+def _call(func: Callable[..., Any], args: tuple) -> tuple[str, Any]:
+    """("ok", value), ("error", (type, key, params)) for our errors (they do not pickle as
+    themselves), or ("crash", traceback text)."""
+    try:
+        return "ok", func(*args)
+    except ReporterError as error:
+        return "error", (type(error), error.key, error.params)
+    except BaseException:  # handed to the parent as text
+        return "crash", traceback.format_exc()
+
+
+def _fork_job(func: Callable[..., Any], args: tuple) -> tuple[int, Connection]:
+    """Run one job in a child forked from this warm process; (pid, pipe to its reply)."""
+    receive, send = multiprocessing.Pipe(duplex=False)
+    zygote = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the child: one job, its reply, and out without any clean-up
+        code = 1
+        try:
+            receive.close()
+            die_with_parent(zygote)
+            send.send(_call(func, args))
+            code = 0
+        finally:
+            os._exit(code)
+    send.close()
+    return pid, receive
+
+
+def _run_round(jobs: list[tuple[str, Callable[..., Any], tuple]]) -> list[tuple[str, Any]]:
+    """All but the last job in forked children, the last here, the replies in job order."""
+    children = [(name, *_fork_job(func, args)) for name, func, args in jobs[:-1]]
+    last = _call(*jobs[-1][1:])
+    replies = []
+    for name, pid, pipe in children:
+        try:
+            replies.append(pipe.recv())
+        except EOFError:
+            replies.append(("crash", f"the process rendering {name} died"))
+        pipe.close()
+        os.waitpid(pid, 0)
+    return [*replies, last]
+
+
 def _serve(conn: Connection, parent: int) -> None:
-    """The worker's loop: warm up, then run each (function, args) received, answering
-    ("ok", value), ("error", (type, key, params)) for our errors, or ("crash", text),
-    until None arrives (or the pipe closes)."""
+    """The warm process's loop: warm up, then for each (jobs, parallel) received run the
+    jobs `parallel` at a time (forking from itself, so every process is warm) and answer
+    with their replies, until None arrives (or the pipe closes)."""
     die_with_parent(parent)
     with contextlib.suppress(Exception):  # a failing import fails the job, and is reported
         _preload()
     while True:
         try:
-            job = conn.recv()
+            request = conn.recv()
         except EOFError:  # the parent is gone
             return
-        if job is None:
+        if request is None:
             return
-        func, args = job
-        try:
-            reply: tuple[str, Any] = ("ok", func(*args))
-        except ReporterError as error:  # our errors do not pickle as themselves
-            reply = ("error", (type(error), error.key, error.params))
-        except BaseException:  # handed to the parent as text
-            reply = ("crash", traceback.format_exc())
-        conn.send(reply)
+        jobs, parallel = request
+        replies = []
+        for start in range(0, len(jobs), parallel):
+            replies += _run_round(jobs[start:start + parallel])
+        conn.send(replies)
 
 
-class RenderWorker:
-    """One forked, warming-up worker; `submit` a job, then `result` it."""
+class Renderer:
+    """A forked process that warms up (imports the rendering libraries) while the run
+    analyses, then runs the run's render jobs, `parallel` at a time, each extra one in a
+    child forked from it: every renderer starts warm, and the imports are paid once."""
 
-    def __init__(self) -> None:
+    def __init__(self, parallel: int) -> None:
         context = multiprocessing.get_context("fork")
+        self.parallel = parallel
         self._conn, child = context.Pipe()
         self._process = context.Process(target=_serve, args=(child, os.getpid()),
                                         daemon=True, name="reporter-render")
         self._process.start()
         child.close()
-        self._job = ""
-        self._pending = False
+        self._state = "idle"  # idle → busy → done
 
-    def submit(self, name: str, func: Callable[..., Any], *args: Any) -> None:
-        self._job, self._pending = name, True
-        self._conn.send((func, args))
-
-    def result(self) -> Any:
-        """The job's value; our errors are raised again as themselves, anything else as a
-        RuntimeError carrying the worker's traceback."""
+    def run(self, jobs: list[tuple[str, Callable[..., Any], tuple]]) -> list[Any]:
+        """Each job's value, in order; the first failing job's error is raised again: ours
+        as itself, anything else as a RuntimeError carrying the traceback."""
+        self._state = "busy"
+        self._conn.send((jobs, self.parallel))
         try:
-            status, value = self._conn.recv()
-            self._pending = False
+            replies = self._conn.recv()
         except EOFError:
             self._process.join(1)
-            raise RuntimeError(f"render worker for {self._job} died "
-                               f"(exit code {self._process.exitcode})") from None
-        if status == "error":
-            kind, key, params = value
-            raise kind(key, **params)
-        if status == "crash":
-            raise RuntimeError(f"render worker for {self._job} failed:\n{value}")
-        return value
+            raise RuntimeError(f"the render process died (exit code "
+                               f"{self._process.exitcode})") from None
+        self._state = "done"
+        values = []
+        for (name, _, _), (status, value) in zip(jobs, replies, strict=True):
+            if status == "error":
+                kind, key, params = value
+                raise kind(key, **params)
+            if status == "crash":
+                raise RuntimeError(f"rendering {name} failed:\n{value}")
+            values.append(value)
+        return values
 
     def close(self) -> None:
-        """End the worker: asked to leave once it has rendered; killed at once if it never
-        got a job or still has one (the run failed before or while it rendered)."""
-        if self._pending or not self._job:
-            self._process.kill()
-        else:
+        """End the process: asked to leave once it has rendered; killed at once (and its
+        children with it) if it never got jobs or still has them (the run failed)."""
+        if self._state == "done":
             with contextlib.suppress(OSError):
                 self._conn.send(None)
+        else:
+            self._process.kill()
         self._conn.close()
         self._process.join(5)
         if self._process.is_alive():  # pragma: no cover - stuck in a C library
@@ -136,8 +181,9 @@ class RenderWorker:
             self._process.join()
 
 
-def start_workers(count: int) -> list[RenderWorker]:
-    """`count` warming-up workers, or none where fork is unavailable."""
-    if count <= 0 or "fork" not in multiprocessing.get_all_start_methods():
-        return []
-    return [RenderWorker() for _ in range(count)]
+def start_renderer(parallel: int) -> Renderer | None:
+    """A warming-up renderer for `parallel` (≥ 2) processes, or None (render in this
+    process) for fewer or where fork is unavailable."""
+    if parallel < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return Renderer(parallel)

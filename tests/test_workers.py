@@ -1,5 +1,6 @@
-"""Forked render workers (reporter/workers.py): values, our errors and crashes come back
-to the parent as they should, a dead worker is named, and a busy one is killed on close."""
+"""The forked renderer (reporter/workers.py): values, our errors and crashes come back to
+the run as they should, in job order, from the renderer itself and from the children it
+forks; a dead process is named; a renderer that never got jobs is killed at once."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ import types
 import pytest
 
 from reporter.errors import EstimationError
-from reporter.workers import RenderWorker, start_workers
+from reporter.workers import Renderer, start_renderer
 
 
-def _double(x: int) -> int:
-    return 2 * x
+def _pid_and_double(x: int) -> tuple[int, int]:
+    return os.getpid(), 2 * x
 
 
 def _frozen(mapping: types.MappingProxyType) -> types.MappingProxyType:
@@ -34,72 +35,69 @@ def _die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _sleep() -> None:
-    time.sleep(60)
-
-
 @pytest.fixture
-def worker():
-    w = RenderWorker()
-    yield w
-    w.close()
+def renderer():
+    r = Renderer(parallel=2)
+    yield r
+    r.close()
 
 
-def test_value_and_read_only_mappings_cross_the_pipe(worker):
-    worker.submit("double", _double, 21)
-    assert worker.result() == 42
-    worker.submit("frozen", _frozen, types.MappingProxyType({"a": 1}))
-    back = worker.result()
+def test_jobs_run_in_parallel_processes_and_come_back_in_order(renderer):
+    values = renderer.run([(f"job{x}", _pid_and_double, (x,)) for x in range(5)])
+    assert [v[1] for v in values] == [0, 2, 4, 6, 8]
+    pids = [v[0] for v in values]
+    assert os.getpid() not in pids
+    assert pids[0] != pids[1]  # a round of two: one forked child, one the renderer itself
+
+
+def test_read_only_mappings_cross_the_pipe(renderer):
+    (back,) = renderer.run([("frozen", _frozen, (types.MappingProxyType({"a": 1}),))])
     assert isinstance(back, types.MappingProxyType) and dict(back) == {"a": 1}
 
 
-def test_our_error_is_raised_again_as_itself(worker):
-    worker.submit("zh", _fail_ours)
+@pytest.mark.parametrize("position", [0, 1])  # in a forked child, in the renderer itself
+def test_our_error_is_raised_again_as_itself(renderer, position):
+    jobs = [("zh", _pid_and_double, (1,)), ("en", _pid_and_double, (2,))]
+    jobs[position] = ("zh", _fail_ours, ())
     with pytest.raises(EstimationError) as caught:
-        worker.result()
+        renderer.run(jobs)
     assert caught.value.key == "estimate.singular"
     assert caught.value.params == {"model": "baseline", "variables": "ec"}
 
 
-def test_a_crash_comes_back_with_its_traceback(worker):
-    worker.submit("en", _fail_other)
-    with pytest.raises(RuntimeError, match=r"(?s)render worker for en failed.*ZeroDivisionError"):
-        worker.result()
+def test_a_crash_comes_back_with_its_traceback(renderer):
+    with pytest.raises(RuntimeError, match=r"(?s)rendering en failed.*ZeroDivisionError"):
+        renderer.run([("zh", _pid_and_double, (1,)), ("en", _fail_other, ())])
 
 
-def test_a_dead_worker_is_named(worker):
-    worker.submit("zh", _die)
-    with pytest.raises(RuntimeError, match="render worker for zh died"):
-        worker.result()
+def test_a_dead_child_is_named(renderer):
+    with pytest.raises(RuntimeError, match=r"(?s)rendering zh failed.*process rendering zh "
+                                           r"died"):
+        renderer.run([("zh", _die, ()), ("en", _pid_and_double, (1,))])
 
 
-def test_close_kills_a_busy_worker_at_once():
-    w = RenderWorker()
-    w.submit("zh", _sleep)
+def test_a_dead_renderer_is_named(renderer):
+    with pytest.raises(RuntimeError, match="the render process died"):
+        renderer.run([("zh", _die, ())])
+
+
+def test_an_idle_renderer_leaves_when_closed():
+    r = Renderer(parallel=2)
+    r.run([("one", _pid_and_double, (1,))])
     start = time.perf_counter()
-    w.close()
+    r.close()
     assert time.perf_counter() - start < 3
-    assert not w._process.is_alive()
+    assert r._process.exitcode == 0
 
 
-def test_an_idle_worker_leaves_when_closed():
-    w = RenderWorker()
-    w.submit("double", _double, 1)
-    assert w.result() == 2
+def test_a_renderer_without_jobs_is_killed_at_once():
+    """A run that fails before rendering must not wait for its renderer to warm up."""
+    r = Renderer(parallel=2)
     start = time.perf_counter()
-    w.close()
-    assert time.perf_counter() - start < 3
-    assert w._process.exitcode == 0
-
-
-def test_no_workers_asked_none_started():
-    assert start_workers(0) == []
-
-
-def test_a_worker_without_a_job_is_killed_at_once():
-    """A run that fails before rendering must not wait for its workers to warm up."""
-    w = RenderWorker()
-    start = time.perf_counter()
-    w.close()
+    r.close()
     assert time.perf_counter() - start < 0.5
-    assert w._process.exitcode == -signal.SIGKILL
+    assert r._process.exitcode == -signal.SIGKILL
+
+
+def test_one_process_means_no_renderer():
+    assert start_renderer(1) is None
