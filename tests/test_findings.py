@@ -153,3 +153,16 @@ def test_year_over_year_section_when_last_years_results_exist(tmp_path):
     assert change["params"]["previous_estimate"] == before["params"]["estimate"]
     html = (again.output / "brief_en.html").read_text(encoding="utf-8")
     assert "Compared with the 2022 brief" in html
+
+
+def test_english_titles_opening_with_a_label_are_capitalised():
+    """Labels are lower case (they sit mid-sentence); a title or sentence they open starts
+    with a capital in English, and nothing else changes."""
+    t = Translator({"title": "{variable} by region in {year}", "mid": "Trends in {variable}",
+                    "num": "{n} regions"}, "en")
+    assert t("title", variable="high-tech exports", year=2023) == \
+        "High-tech exports by region in 2023"
+    assert t("mid", variable="high-tech exports") == "Trends in high-tech exports"
+    assert t("num", n=3) == "3 regions"
+    zh = Translator({"title": "{variable}分地区排名"}, "zh")
+    assert zh("title", variable="tc") == "tc分地区排名"

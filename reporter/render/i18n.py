@@ -52,11 +52,14 @@ class Translator:
         except KeyError:
             raise InputError("render.missing_message", key=key, lang=self.lang) from None
         try:
-            return template.format(**params)
+            text = template.format(**params)
         except (KeyError, IndexError, ValueError) as exc:
             raise InputError("render.bad_placeholder", key=key, lang=self.lang,
                              detail=f"{type(exc).__name__}: {exc}",
                              given=", ".join(sorted(params)) or "—") from None
+        if self.lang == "en" and template.startswith("{") and text[:1].islower():
+            text = text[0].upper() + text[1:]  # a label opens the title or sentence
+        return text
 
     def has(self, key: str) -> bool:
         return key in self.catalogue
