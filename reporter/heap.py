@@ -1,4 +1,4 @@
-"""Garbage-collector policy for allocation-heavy work: a whole run, and each rendering.
+"""Garbage-collector policy for allocation-heavy work: a whole run (pipeline.run).
 
 A run builds hundreds of thousands of short-lived objects (pandas, WeasyPrint's boxes and
 styles, matplotlib artists), and with CPython's default thresholds the cyclic collector

@@ -162,7 +162,8 @@ def run(config_path: str | Path | None = None, output_root: str | Path = "output
     workers.py), when there is a spare core; N > 1 renders N at a time that way.
     REPORTER_RENDER_JOBS in the environment overrides 0 (for benchmarks)."""
     timer = Timer(on_stage=_logged(on_stage))
-    with few_collections():  # the whole run allocates much and frees it at once
+    # collect rarely for the whole run; the renderer, forked inside, inherits the policy
+    with few_collections():
         renderer = start_renderer(render_processes(langs, render_jobs))  # warms up meanwhile
         try:
             with timer.stage("config"):
@@ -235,15 +236,14 @@ def _render_language(results: Results, config: Config, lang: str, dirs: Sequence
 
     timer = Timer(on_stage=on_stage)
     warnings: list[str] = []
-    with few_collections():
-        with timer.stage(f"render_{lang}"):
-            brief = render_brief(results, config, lang, dirs, folder / "charts", meta)
-        if "html" in formats:
-            (folder / f"brief_{lang}.html").write_text(brief.html, encoding="utf-8")
-        if "pdf" in formats:
-            with timer.stage(f"pdf_{lang}"):
-                warnings = write_pdf(_inline_charts(brief.html, folder, brief.charts),
-                                     folder / f"brief_{lang}.pdf", folder, [*dirs, folder])
+    with timer.stage(f"render_{lang}"):
+        brief = render_brief(results, config, lang, dirs, folder / "charts", meta)
+    if "html" in formats:
+        (folder / f"brief_{lang}.html").write_text(brief.html, encoding="utf-8")
+    if "pdf" in formats:
+        with timer.stage(f"pdf_{lang}"):
+            warnings = write_pdf(_inline_charts(brief.html, folder, brief.charts),
+                                 folder / f"brief_{lang}.pdf", folder, [*dirs, folder])
     return timer.seconds, warnings
 
 

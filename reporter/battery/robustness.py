@@ -178,8 +178,11 @@ def _balanced_runs(frame: pd.DataFrame, entity: str, time: str,
     n, t = design.n_entities, design.n_periods
     columns = [model.dependent, model.core, *model.controls]
     data = frame[columns].to_numpy(dtype=float)
-    if n < 4 or len(frame) != n * t or not np.isfinite(data).all():
-        return None
+    k = len(columns) - 1
+    nobs, clusters, k_model = (n - 1) * t, n - 1, k + 1 + (t - 1)
+    if n < 4 or len(frame) != n * t or nobs - k - (n - 1) - (t - 1) <= 0 \
+            or not np.isfinite(data).all():
+        return None  # unbalanced, incomplete or too small: the refit (which names problems)
     cells = np.zeros((n, t), dtype=np.int64)
     np.add.at(cells, (design.entity, design.time), 1)
     if not (cells == 1).all():
@@ -190,11 +193,7 @@ def _balanced_runs(frame: pd.DataFrame, entity: str, time: str,
     z -= z.mean(axis=0, keepdims=True)  # = x - x̄_i. - x̄_.t + x̄ for a balanced panel
     cross = np.einsum("ntm,ntp->nmp", z, z)
     total = cross.sum(axis=0)
-    k = len(columns) - 1
-    nobs, clusters, k_model = (n - 1) * t, n - 1, k + 1 + (t - 1)
     factor = STATA_CLUSTER.factor(nobs, clusters, k_model)
-    if nobs - k - (n - 1) - (t - 1) <= 0:
-        return None  # too few rows: the refit names the problem
     # entity codes follow sorted names (PanelDesign.from_frame)
     runs = {}
     for i, name in enumerate(names):
