@@ -205,28 +205,38 @@ def _run_batch(config_paths: tuple[Path, ...], output: Path, langs: tuple[str, .
                formats: tuple[str, ...], templates: Path | None, jobs: int) -> int:
     """Run every study (each with its own lock and atomic output), `jobs` at a time; print
     each outcome in the order given; return the worst exit code (the largest)."""
+    from reporter.heap import few_collections
+
     jobs = min(jobs, len(config_paths))
     render_jobs = 1 if jobs > 1 else 0  # the pool already fills the cores
     args = [(path, output, langs, formats, templates, render_jobs) for path in config_paths]
     if jobs == 1:
+        from reporter.workers import preload_all
+
+        preload_all()  # each study's renderer forks from this process: warm from the start
         outcomes = (_run_one(*a) for a in args)
     else:
         import multiprocessing
+        import os
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+        from reporter.workers import warm_worker
+
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=warm_worker, initargs=(os.getpid(),))
         futures = [pool.submit(_run_one, *a) for a in args]
         outcomes = (f.result() for f in futures)
     worst = 0
     failed = 0
     try:
-        for path, (code, text) in zip(config_paths, outcomes, strict=True):
-            if code:
-                failed += 1
-                click.echo(f"{path}:\n{text}", err=True)
-            else:
-                click.echo(text)
-            worst = max(worst, code)
+        with few_collections():  # one policy for the batch: a run's end sets off no collection
+            for path, (code, text) in zip(config_paths, outcomes, strict=True):
+                if code:
+                    failed += 1
+                    click.echo(f"{path}:\n{text}", err=True)
+                else:
+                    click.echo(text)
+                worst = max(worst, code)
     finally:
         if jobs > 1:
             pool.shutdown(cancel_futures=True)

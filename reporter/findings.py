@@ -11,7 +11,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -84,13 +84,19 @@ def _environment():
     return SandboxedEnvironment()
 
 
+@lru_cache(maxsize=1024)
+def _compiled(expression: str):
+    """A rule compiled once a process (a batch evaluates the same rules for every study)."""
+    return _environment().compile_expression(expression)
+
+
 def evaluate(expression: str, facts: Mapping[str, Any], *, file: Path | str,
              key: str) -> bool:
     """A rule's truth on the facts; a rule that does not parse or run is exit 2, named."""
     from jinja2 import TemplateError
 
     try:
-        return bool(_environment().compile_expression(expression)(**facts))
+        return bool(_compiled(expression)(**facts))
     except (TemplateError, TypeError, ValueError, ZeroDivisionError) as exc:
         raise InputError("findings.rule", file=file, key=key, expression=expression,
                          detail=str(exc)) from None

@@ -64,6 +64,25 @@ def _preload() -> None:
     _pyplot()
 
 
+def preload_all() -> None:
+    """Import what every study needs (analysis and rendering), for a process that runs
+    study after study; a failing import is left to fail the study that needs it."""
+    with contextlib.suppress(Exception):
+        from reporter import battery, findings, indices, load, prepare  # noqa: F401
+
+        _preload()
+
+
+def warm_worker(parent: int) -> None:
+    """Initialise a batch's pool worker: it dies with the batch, starts warm, and its
+    collector is settled for its whole life (reporter/heap.py)."""
+    from reporter.heap import settle
+
+    die_with_parent(parent)
+    preload_all()
+    settle()
+
+
 def _call(func: Callable[..., Any], args: tuple) -> tuple[str, Any]:
     """("ok", value), ("error", (type, key, params)) for our errors (they do not pickle as
     themselves), or ("crash", traceback text)."""

@@ -218,6 +218,23 @@ def test_few_collections_restores_the_thresholds_even_on_error():
     assert gc.get_threshold() == before
 
 
+def test_batch_pool_workers_start_warm_and_settled():
+    """A pool worker imports the rendering libraries once, freezes what is alive then and
+    keeps the run's thresholds, so that no run's end walks the whole heap."""
+    import gc
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from reporter.heap import THRESHOLDS
+    from reporter.workers import warm_worker
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=warm_worker, initargs=(os.getpid(),)) as pool:
+        assert pool.submit(gc.get_threshold).result() == THRESHOLDS
+        assert pool.submit(gc.get_freeze_count).result() > 100_000  # weasyprint and the rest
+
+
 def test_chart_png_is_opaque_and_equal_to_matplotlib_render(tmp_path):
     """Charts are saved without alpha (WeasyPrint would split it into a soft mask) and
     the colour pixels are exactly matplotlib's own."""
@@ -247,6 +264,45 @@ def test_font_configuration_is_reused_per_template_set(tmp_path):
     a = pdf._font_config(("templates",))
     assert pdf._font_config(("templates",)) is a
     assert pdf._font_config(("other", "templates")) is not a
+
+
+def test_templates_are_compiled_once_a_process_and_again_when_edited(tmp_path,
+                                                                     monkeypatch):
+    """A batch renders the same templates for every brief: they compile once; an edited
+    template (same name and file, new source) compiles again and renders its new text."""
+    from jinja2 import Environment
+
+    from reporter.render import html
+
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    page = folder / "page.html.j2"
+    page.write_text("{{ x }} one", encoding="utf-8")
+    compiled: list[str] = []
+    original = Environment._compile
+
+    def counting(self, source, filename):
+        compiled.append(filename)
+        return original(self, source, filename)
+
+    monkeypatch.setattr(Environment, "_compile", counting)
+    assert html.render_html([folder], {"x": 1}, "page.html.j2") == "1 one"
+    assert html.render_html([folder], {"x": 2}, "page.html.j2") == "2 one"
+    assert compiled == [str(page)]
+    page.write_text("{{ x }} two", encoding="utf-8")
+    assert html.render_html([folder], {"x": 3}, "page.html.j2") == "3 two"
+    assert compiled == [str(page)] * 2
+
+
+def test_rules_are_compiled_once_a_process():
+    from reporter import findings
+
+    findings._compiled.cache_clear()
+    facts = {"p": 0.01}
+    assert findings.evaluate("p < 0.05", facts, file="rules.toml", key="k")
+    assert not findings.evaluate("p < 0.001", facts, file="rules.toml", key="k")
+    assert findings.evaluate("p < 0.05", {"p": 0.02}, file="rules.toml", key="k")
+    assert findings._compiled.cache_info().misses == 2
 
 
 def test_briefs_rendered_after_another_in_one_process_are_byte_identical(tmp_path,

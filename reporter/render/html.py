@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,27 @@ DEFAULT_TEMPLATES = PACKAGE_ROOT / "templates"
 BRIEF_TEMPLATE = "brief.html.j2"
 
 
+@cache
+def _compiled_templates():
+    """Compiled templates kept for the life of the process, keyed by template name and
+    file and checked against a hash of the source, so an edited template is compiled
+    again: a batch compiles each template once, not once a brief and language."""
+    from jinja2.bccache import BytecodeCache
+
+    class MemoryBytecodeCache(BytecodeCache):
+        def __init__(self) -> None:
+            self.store: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket) -> None:
+            if bucket.key in self.store:
+                bucket.bytecode_from_string(self.store[bucket.key])
+
+        def dump_bytecode(self, bucket) -> None:
+            self.store[bucket.key] = bucket.bytecode_to_string()
+
+    return MemoryBytecodeCache()
+
+
 def environment(template_dirs: Sequence[Path]):
     """A SandboxedEnvironment: editors may change wording and layout, not reach Python."""
     from jinja2 import FileSystemLoader, StrictUndefined
@@ -20,10 +42,11 @@ def environment(template_dirs: Sequence[Path]):
 
     from reporter.render import fmt
 
+    # one set of options for every environment, as the compiled templates are shared
     env = SandboxedEnvironment(
         loader=FileSystemLoader([str(d) for d in template_dirs]),
         autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True)
+        keep_trailing_newline=True, bytecode_cache=_compiled_templates())
     env.filters.update(num=fmt.num, pval=fmt.pval, stars=fmt.stars, integer=fmt.integer)
     return env
 
