@@ -11,7 +11,8 @@ study (a longer brief: 17-19 pages a language). Then
 - with the process pool: the same with `--jobs N` (default: the number of cores),
 
 each a whole process, timed once (a batch is long; `--repeat` for more). Reports the wall
-times, the ratio, and seconds per brief.
+times, the ratio, seconds per brief, the median stage times of the pool's manifests, and
+the part of the pool's time that WeasyPrint's layout and writing alone account for.
 
     python bench/bench_batch.py [--study national|provinces] [--count 31] [--jobs 2]
                                 [--format pdf,json] [--repeat 1] [--sequential/--no-sequential]
@@ -162,6 +163,10 @@ def main() -> None:
     print(f"    every study folder written: {written}")
     print("    median seconds per study and stage (manifest timings, pool run): "
           + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
+    pdf = sum(v for k, v in stages.items() if k.startswith("pdf_"))
+    print(f"    WeasyPrint alone (median pdf stages {pdf:.2f} s a study × {args.count} / "
+          f"{args.jobs} processes): {pdf * args.count / args.jobs:.1f} s of the pool's "
+          f"{par:.1f} s")
 
 
 if __name__ == "__main__":
