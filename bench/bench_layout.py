@@ -12,19 +12,18 @@ by changing the pages is a different brief, not a faster one.
 
 from __future__ import annotations
 
-import argparse
 import io
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from bench_render import analysed_study  # bench/, the folder of this script
+
 from reporter import heap, pipeline
-from reporter.config import load_config
 from reporter.render.brief import render_brief
 from reporter.render.pdf import _font_config
 
-ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = {
     "current": "",
     "fixed_tables": "table.three-line { table-layout: fixed; }",
@@ -37,16 +36,9 @@ VARIANTS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", default=str(ROOT / "data" / "zhejiang_hightech.toml"))
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
     from weasyprint import HTML
 
-    config = load_config(args.config)
-    dirs = pipeline.template_folders(config)
-    results = pipeline.analyse(config, pipeline.Timer(), rule_dirs=dirs)
-    meta = pipeline.render_meta(results)
+    args, config, dirs, results, meta = analysed_study(__doc__.split("\n\n")[0])
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         briefs = {}

@@ -42,16 +42,21 @@ def _fresh_font_config(templates: tuple[str, ...]):
     return FontConfiguration()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def analysed_study(description: str):
+    """`--config` and `--repeat` from the command line, and the study analysed as a run
+    would before rendering: (args, config, template folders, results, render meta)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--config", default=str(ROOT / "data" / "zhejiang_hightech.toml"))
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     config = load_config(args.config)
-    timer = pipeline.Timer()
     dirs = pipeline.template_folders(config)
-    results = pipeline.analyse(config, timer, rule_dirs=dirs)
-    meta = pipeline.render_meta(results)
+    results = pipeline.analyse(config, pipeline.Timer(), rule_dirs=dirs)
+    return args, config, dirs, results, pipeline.render_meta(results)
+
+
+def main() -> None:
+    args, config, dirs, results, meta = analysed_study(__doc__.split("\n\n")[0])
     originals = (heap.few_collections, charts._save, pdf._font_config)
     variants = {
         "current": originals,

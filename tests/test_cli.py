@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from studies import write_study
 
 from reporter import __version__
 from reporter.cli import main
@@ -42,28 +43,8 @@ def test_bad_option_value_is_exit_2():
     assert "zh" in result.output
 
 
-def _study(tmp_path: Path, frame: pd.DataFrame, model: str) -> Path:
-    frame.to_csv(tmp_path / "panel.csv", index=False)
-    config = tmp_path / "study.toml"
-    config.write_text(f"""
-[study]
-id = "t"
-title = {{ zh = "测试", en = "Test" }}
-region = "R"
-year = 2023
-[data]
-path = "panel.csv"
-entity = "city"
-time = "year"
-[model]
-{model}
-""", encoding="utf-8")
-    return config
-
-
 def test_unknown_key_is_exit_2_with_suggestion(tmp_path):
-    frame = pd.read_csv(ROOT / "data" / "zhejiang_cities.csv")
-    config = _study(tmp_path, frame, 'dependent = "compet"\ncore = "ec"\ncontols = ["x1"]')
+    config = write_study(tmp_path, 'dependent = "compet"\ncore = "ec"\ncontols = ["x1"]')
     result = _invoke("run", "--config", str(config), "--output", str(tmp_path / "out"))
     assert result.exit_code == 2
     assert "contols" in result.output and "controls" in result.output
@@ -75,8 +56,8 @@ def test_unknown_key_is_exit_2_with_suggestion(tmp_path):
 def test_singular_design_is_exit_3(tmp_path):
     frame = pd.read_csv(ROOT / "data" / "zhejiang_cities.csv")
     frame["ec_copy"] = 2 * frame["ec"]
-    config = _study(tmp_path, frame,
-                    'dependent = "compet"\ncore = "ec"\ncontrols = ["x1", "ec_copy"]')
+    config = write_study(tmp_path, 'dependent = "compet"\ncore = "ec"\n'
+                         'controls = ["x1", "ec_copy"]', frame)
     result = _invoke("run", "--config", str(config), "--output", str(tmp_path / "out"))
     assert result.exit_code == 3, result.output
     assert "ec_copy" in result.output and "奇异" in result.output
@@ -124,8 +105,8 @@ def test_usage_errors_are_bilingual_exit_2(args):
 def test_moderator_constant_within_entities_is_exit_3(tmp_path):
     frame = pd.read_csv(ROOT / "data" / "zhejiang_cities.csv")
     frame["coastal"] = frame["city"].isin(["宁波", "舟山", "温州", "台州"]).astype(float)
-    config = _study(tmp_path, frame, 'dependent = "compet"\ncore = "ec"\n'
-                                     'controls = ["x1"]\nmoderators = ["coastal"]')
+    config = write_study(tmp_path, 'dependent = "compet"\ncore = "ec"\n'
+                         'controls = ["x1"]\nmoderators = ["coastal"]', frame)
     result = _invoke("run", "--config", str(config), "--output", str(tmp_path / "out"))
     assert result.exit_code == 3, result.output
     assert "coastal" in result.output and "不随时间变化" in result.output

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from studies import write_study
 
 from reporter.battery import panel as panel_module
 from reporter.battery.demean import demean_entity, demean_twoway, is_grid
@@ -145,36 +146,17 @@ def test_blocked_rank_check_names_the_collinear_column(monkeypatch):
 
 # --- several studies in one run ------------------------------------------------------------
 
-def _study(folder: Path, name: str, model: str, frame: pd.DataFrame | None = None) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    frame = pd.read_csv(ROOT / "data" / "zhejiang_cities.csv") if frame is None else frame
-    frame.to_csv(folder / "panel.csv", index=False)
-    config = folder / f"{name}.toml"
-    config.write_text(f"""
-[study]
-id = "{name}"
-title = {{ zh = "测试", en = "Test" }}
-region = "R"
-year = 2023
-[data]
-path = "panel.csv"
-entity = "city"
-time = "year"
-[model]
-{model}
-""", encoding="utf-8")
-    return config
-
-
 def _typo(tmp_path: Path) -> Path:
-    return _study(tmp_path / "a", "typo", 'dependent = "compet"\ncore = "ec"\ncontols = ["x1"]')
+    return write_study(tmp_path / "a", 'dependent = "compet"\ncore = "ec"\ncontols = ["x1"]',
+                       name="typo")
 
 
 def _singular(tmp_path: Path) -> Path:
     frame = pd.read_csv(ROOT / "data" / "zhejiang_cities.csv")
     frame["ec_copy"] = 2 * frame["ec"]
-    return _study(tmp_path / "b", "singular",
-                  'dependent = "compet"\ncore = "ec"\ncontrols = ["x1", "ec_copy"]', frame)
+    return write_study(tmp_path / "b",
+                       'dependent = "compet"\ncore = "ec"\ncontrols = ["x1", "ec_copy"]', frame,
+                       name="singular")
 
 
 def test_batch_one_failing_study_does_not_stop_the_next(tmp_path):
