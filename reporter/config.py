@@ -8,6 +8,7 @@ silent default.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -205,6 +206,7 @@ class Config:
     variables: Mapping[str, VariableConfig] = field(default_factory=lambda: MappingProxyType({}))
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     indices: Mapping[str, IndexConfig] = field(default_factory=_no_names)
+    sha256: str = ""  # of the bytes parsed, not of the file as it may be by the run's end
 
     def derived(self) -> set[str]:
         """Columns that preparation or an index makes, so the loader need not find them."""
@@ -498,8 +500,10 @@ def _section(raw: Mapping[str, Any], name: str, ctx: _Ctx) -> dict[str, Any]:
     return out
 
 
-def read_toml(path: Path) -> tuple[dict[str, Any], str]:
-    """Read a TOML file with errors that name it: missing, not UTF-8, or bad syntax."""
+def read_toml(path: Path) -> tuple[dict[str, Any], str, str]:
+    """Read a TOML file with errors that name it: missing, not UTF-8, or bad syntax.
+    Returns the table, the text and the SHA-256 of the very bytes parsed (for the
+    manifest: the file may be edited while the run goes on)."""
     if not path.is_file():
         raise InputError("config.not_found", file=path)
     data = path.read_bytes()
@@ -508,7 +512,7 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     except UnicodeDecodeError as exc:
         raise InputError("config.not_utf8", file=path, offset=exc.start) from None
     try:
-        return tomllib.loads(text), text
+        return tomllib.loads(text), text, hashlib.sha256(data).hexdigest()
     except tomllib.TOMLDecodeError as exc:
         raise InputError("config.syntax", file=path, detail=str(exc)) from None
 
@@ -516,7 +520,7 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
 def load_config(path: str | Path | None = None) -> Config:
     """Load and validate a study config; `None` means the bundled default study."""
     path = Path(path if path is not None else DEFAULT_CONFIG).resolve()
-    raw, text = read_toml(path)
+    raw, text, digest = read_toml(path)
     ctx = _Ctx(path, text)
     _reject_unknown(raw, _SECTIONS, ctx, "")
     for required in ("study", "data", "model"):
@@ -556,7 +560,7 @@ def load_config(path: str | Path | None = None) -> Config:
     return Config(path=path, study=study, data=data, model=model, prepare=prepare,
                   report=report, status=status, inference=inference,
                   variables=MappingProxyType(variables),
-                  raw=MappingProxyType(raw), indices=indices)
+                  raw=MappingProxyType(raw), indices=indices, sha256=digest)
 
 
 def _indices(raw: Any, ctx: _Ctx) -> Mapping[str, IndexConfig]:

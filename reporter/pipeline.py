@@ -24,7 +24,7 @@ from reporter.lock import OutputLock
 from reporter.log import LOGGER, run_log
 from reporter.results import DataSummary, PrepStep, Results, to_json
 from reporter.workers import Renderer, spare_cores, start_renderer
-from reporter.write import Staging, inventory, sha256_file, write_json
+from reporter.write import Staging, check_target, inventory, write_failed, write_json
 
 if TYPE_CHECKING:
     from reporter.load import Panel
@@ -172,6 +172,7 @@ def run(config_path: str | Path | None = None, output_root: str | Path = "output
             with run_log(target.parent.parent):
                 LOGGER.info("run %s (pid %d) -> %s", config.path, os.getpid(), target)
                 with OutputLock(target) as lock:
+                    check_target(target)  # a file or a link where the brief goes: say so now
                     if lock.stale:
                         LOGGER.warning("took over the stale lock of pid %s (started %s)",
                                        lock.stale.get("pid"), lock.stale.get("started"))
@@ -284,6 +285,24 @@ def _render_all(results: Results, config: Config, langs: Sequence[str], dirs: Se
     return {lang: w for lang, w in warnings.items() if "pdf" in formats}
 
 
+def _manifest(config: Config, results: Results, meta: dict[str, Any], langs: Sequence[str],
+              formats: Sequence[str], dirs: Sequence[Path], timer: Timer,
+              warnings: dict[str, list[str]]) -> dict[str, Any]:
+    """What made this brief: inputs' digests (of the bytes the run parsed), options,
+    config, versions, timings, warnings and the bootstrap's seed."""
+    return {
+        "reporter": __version__, "created": meta["created"],
+        "study": {"id": config.study.id, "year": config.study.year},
+        "inputs": {"config": {"path": str(config.path), "sha256": config.sha256},
+                   "data": {"path": str(config.data.path), "sha256": results.data.sha256}},
+        "options": {"languages": list(langs), "formats": list(formats),
+                    "templates": [str(d) for d in dirs]},
+        "config": dict(config.raw), "versions": meta["versions"],
+        "timings": timer.seconds, "render_warnings": warnings,
+        "random": {"wild_bootstrap": dict(results.sensitivity.get("wild_bootstrap", {}))},
+    }
+
+
 def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
              formats: Sequence[str], template_dirs: Sequence[Path] | None,
              renderer: Renderer | None = None) -> RunSummary:
@@ -295,26 +314,19 @@ def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
     results = analyse(config, timer, rule_dirs=dirs, previous=previous_results(config, target))
     meta = render_meta(results)
 
-    with Staging(target) as staging:
-        folder = staging.path
-        assert folder is not None
-        write_json(folder / "results.json", to_json(results))
-        with timer.stage("render"):  # wall time of all languages; per language below
-            warnings = _render_all(results, config, langs, dirs, folder, meta, formats,
-                                   timer, renderer)
-        manifest = {
-            "reporter": __version__, "created": meta["created"],
-            "study": {"id": config.study.id, "year": config.study.year},
-            "inputs": {"config": {"path": str(config.path), "sha256": sha256_file(config.path)},
-                       "data": {"path": str(config.data.path), "sha256": results.data.sha256}},
-            "options": {"languages": list(langs), "formats": list(formats),
-                        "templates": [str(d) for d in dirs]},
-            "config": dict(config.raw), "versions": meta["versions"],
-            "timings": timer.seconds, "render_warnings": warnings,
-            "random": {"wild_bootstrap": dict(results.sensitivity.get("wild_bootstrap", {}))},
-            "outputs": inventory(folder),
-        }
-        write_json(folder / "manifest.json", manifest)
-        staging.commit()
+    try:
+        with Staging(target) as staging:
+            folder = staging.path
+            assert folder is not None
+            write_json(folder / "results.json", to_json(results))
+            with timer.stage("render"):  # wall time of all languages; per language below
+                warnings = _render_all(results, config, langs, dirs, folder, meta, formats,
+                                       timer, renderer)
+            manifest = _manifest(config, results, meta, langs, formats, dirs, timer, warnings)
+            manifest["outputs"] = inventory(folder)
+            write_json(folder / "manifest.json", manifest)
+            staging.commit()
+    except OSError as exc:  # a full disk, a quota, a read-only folder
+        raise write_failed(target, exc) from None
     files = tuple(sorted(p.name for p in target.iterdir() if p.is_file()))
     return RunSummary(output=target, files=files, seconds=timer.seconds)

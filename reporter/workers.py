@@ -85,11 +85,14 @@ def warm_worker(parent: int) -> None:
 
 def _call(func: Callable[..., Any], args: tuple) -> tuple[str, Any]:
     """("ok", value), ("error", (type, key, params)) for our errors (they do not pickle as
-    themselves), or ("crash", traceback text)."""
+    themselves), ("oserror", (errno, reason, file)) for a system error (a full disk is
+    the user's to fix, not a crash), or ("crash", traceback text)."""
     try:
         return "ok", func(*args)
     except ReporterError as error:
         return "error", (type(error), error.key, error.params)
+    except OSError as exc:
+        return "oserror", (exc.errno, exc.strerror or str(exc), exc.filename)
     except BaseException:  # handed to the parent as text
         return "crash", traceback.format_exc()
 
@@ -180,6 +183,8 @@ class Renderer:
             if status == "error":
                 kind, key, params = value
                 raise kind(key, **params)
+            if status == "oserror":
+                raise OSError(*value)
             if status == "crash":
                 raise RuntimeError(f"rendering {name} failed:\n{value}")
             values.append(value)

@@ -5,6 +5,11 @@ files untouched and no partial folder visible.
 On Linux the swap is one `renameat2(RENAME_EXCHANGE)` call; elsewhere (or on a file system
 without it) it falls back to two renames, and the next run repairs the gap if a crash
 fell between them.
+
+Nothing at the target's path is followed or moved unless it is a plain folder: a file or
+a symbolic link there is refused (exit 2) and left as it is. Any `OSError` while writing
+(a full disk, a quota, a read-only or unwritable folder) is exit 2 with the system's
+reason, and the previous brief stays.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -48,6 +54,25 @@ def exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a))
 
 
+def check_target(target: Path) -> None:
+    """Refuse a target that exists but is not a plain folder (a file or a symbolic link,
+    planted or left by mistake): exit 2 naming it; it is neither followed nor moved."""
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(mode):
+        raise InputError("write.not_a_folder", file=target)
+
+
+def write_failed(target: Path, exc: OSError) -> InputError:
+    """Exit 2 for an `OSError` while writing `target`, with the system's reason."""
+    detail = exc.strerror or str(exc)
+    if exc.filename:
+        detail += f" ({exc.filename})"
+    return InputError("write.failed", file=target, detail=detail)
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -67,6 +92,7 @@ class Staging:
 
     def __enter__(self) -> Staging:
         parent = self.target.parent
+        check_target(self.target)
         try:
             parent.mkdir(parents=True, exist_ok=True)
             self._repair()
@@ -98,9 +124,11 @@ class Staging:
                 shutil.rmtree(stale, ignore_errors=True)
 
     def commit(self) -> None:
-        assert self.path is not None
+        if self.path is None:
+            raise RuntimeError("commit() outside the staging block")
         _fsync_tree(self.path)
-        if not self.target.exists():
+        check_target(self.target)  # again: something may have been put there meanwhile
+        if not os.path.lexists(self.target):
             self.path.rename(self.target)
         elif exchange(self.path, self.target):
             shutil.rmtree(self.path, ignore_errors=True)
