@@ -1,7 +1,8 @@
 """The `reporter` command: parse arguments, call the pipeline, map errors to exit codes.
 
 Exit codes (the contract): 0 success; 1 internal error (traceback in the log only);
-2 bad input, config or template; 3 estimation impossible; 4 output folder locked.
+2 bad input, config or template; 3 estimation impossible; 4 output folder locked;
+128 + the signal's number when SIGINT (130), SIGTERM (143) or SIGHUP (129) stops it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import IO, Any
 import click
 
 from reporter import __version__, literals, messages
-from reporter.errors import InputError, ReporterError
+from reporter.errors import InputError, Interrupted, ReporterError
 
 HELP = """Bilingual policy briefs from regional trade panels.
 
@@ -108,13 +109,21 @@ class BilingualGroup(click.Group):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              **extra):
+        from reporter.signals import handled
+
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with handled():
+                code = super().main(args, prog_name, complete_var, standalone_mode=False,
+                                    **extra)
         except click.UsageError as exc:
             _fail(InputError("cli.usage", detail=exc.format_message()))
-        except click.exceptions.Abort:
-            click.echo("Aborted / 已中止", err=True)
-            sys.exit(1)
+        except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+            # click turns a KeyboardInterrupt into Abort; ours carries the signal
+            cause = exc.__cause__ if isinstance(exc, click.exceptions.Abort) else exc
+            stop = cause if isinstance(cause, Interrupted) else Interrupted(2)
+            if not stop.reported:
+                click.echo(stop.bilingual(), err=True)
+            sys.exit(stop.exit_code)
         if standalone_mode:
             sys.exit(code if isinstance(code, int) else 0)
         return code
@@ -185,14 +194,24 @@ def _summary_line(summary: Any) -> str:
 
 def _run_one(config_path: Path, output: Path, langs: tuple[str, ...],
              formats: tuple[str, ...], templates: Path | None,
-             render_jobs: int) -> tuple[int, str]:
-    """One study of a batch, in a worker: (exit code, what to print). Never raises, so one
-    failing study does not stop the others."""
+             render_jobs: int, in_worker: bool = False) -> tuple[int, str]:
+    """One study of a batch: (exit code, what to print). Never raises an error, so one
+    failing study does not stop the others; a signal stops the batch. A pool worker
+    (`in_worker`) ends its study cleanly on the SIGTERM the batch sends, then exits."""
+    import os
+
     from reporter import pipeline
+    from reporter.signals import handled
 
     try:
-        summary = pipeline.run(config_path, output, langs, formats,
-                               [templates] if templates else None, render_jobs=render_jobs)
+        with handled() if in_worker else nullcontext():
+            summary = pipeline.run(config_path, output, langs, formats,
+                                   [templates] if templates else None,
+                                   render_jobs=render_jobs)
+    except Interrupted as stop:
+        if in_worker:
+            os._exit(stop.exit_code)  # staging and lock are gone; the batch is ending
+        raise
     except ReporterError as error:
         return error.exit_code, error.bilingual()
     except Exception as exc:
@@ -224,19 +243,35 @@ def _run_batch(config_paths: tuple[Path, ...], output: Path, langs: tuple[str, .
 
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=warm_worker, initargs=(os.getpid(),))
-        futures = [pool.submit(_run_one, *a) for a in args]
+        futures = [pool.submit(_run_one, *a, True) for a in args]
         outcomes = (f.result() for f in futures)
     worst = 0
     failed = 0
+    reported: list[tuple[Path, int, str]] = []
     try:
         with few_collections():  # one policy for the batch: a run's end sets off no collection
             for path, (code, text) in zip(config_paths, outcomes, strict=True):
+                reported.append((path, code, text))
                 if code:
                     failed += 1
                     click.echo(f"{path}:\n{text}", err=True)
                 else:
                     click.echo(text)
                 worst = max(worst, code)
+    except Interrupted as stop:
+        finished = [path for path, _, _ in reported]
+        if jobs > 1:
+            _stop_workers()
+            # studies the pool finished before the signal, not yet printed in order
+            for path, future in zip(config_paths, futures, strict=True):
+                if path not in finished and future.done() and not future.cancelled() \
+                        and future.exception() is None:
+                    code, text = future.result()
+                    click.echo(text if not code else f"{path}:\n{text}", err=bool(code))
+                    finished.append(path)
+        _batch_interrupted(stop, config_paths, finished)
+        stop.reported = True
+        raise
     finally:
         if jobs > 1:
             pool.shutdown(cancel_futures=True)
@@ -245,6 +280,34 @@ def _run_batch(config_paths: tuple[Path, ...], output: Path, langs: tuple[str, .
                    f"Error: {failed} of {len(config_paths)} studies failed (exit code {worst}).",
                    err=True)
     return worst
+
+
+def _stop_workers(grace: float = 10.0) -> None:
+    """SIGTERM to the pool's workers: each ends its study as a single run would (staging
+    and lock removed); any still alive after `grace` seconds is killed."""
+    import multiprocessing
+
+    workers = multiprocessing.active_children()
+    for worker in workers:
+        worker.terminate()
+    deadline = time.monotonic() + grace
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
+
+
+def _batch_interrupted(stop: Interrupted, paths: tuple[Path, ...],
+                       finished: list[Path]) -> None:
+    """Which studies of a stopped batch finished and which were interrupted."""
+    stopped = [p for p in paths if p not in finished]
+    for lang in messages.LANGUAGES:
+        click.echo(messages.text(
+            "run.batch_interrupted", lang, signal=stop.name, n=len(paths),
+            done_count=len(finished), done=", ".join(map(str, finished)) or "—",
+            stopped_count=len(stopped), stopped=", ".join(map(str, stopped)) or "—"),
+            err=True)
 
 
 @main.command(help="Check config and data without estimating or rendering.\n\n"

@@ -44,3 +44,29 @@ class LockError(ReporterError):
     """Another run holds the lock for the same output directory (exit 4)."""
 
     exit_code = 4
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run ended by SIGINT, SIGTERM or SIGHUP (exit 128 + the signal's number).
+
+    A KeyboardInterrupt, so `except Exception` never swallows it and every `finally`
+    runs; `stage` is the pipeline stage it hit, for the log."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.exit_code = 128 + signum
+        self.stage: str | None = None
+        self.reported = False  # a batch has already said which studies it stopped
+
+    @property
+    def name(self) -> str:
+        import signal
+
+        return signal.Signals(self.signum).name
+
+    def message(self, lang: str) -> str:
+        return messages.text("run.interrupted", lang, signal=self.name)
+
+    def bilingual(self) -> str:
+        return f"已中断：{self.message('zh')}\nInterrupted: {self.message('en')}"

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from reporter.errors import InputError, ReporterError
+from reporter.errors import InputError, Interrupted, ReporterError
 
 LOGGER = logging.getLogger("reporter")
 LOGGER.addHandler(logging.NullHandler())  # never the stderr "last resort": quiet by default
@@ -22,13 +22,21 @@ FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(message)s"
 _traceback_in: dict[int, Path] = {}
 
 
+class _RunLogHandler(logging.FileHandler):
+    """The run log. A line it cannot write (a full disk) is dropped quietly: logging's
+    own traceback on the user's screen would bury the run's bilingual message."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
+
+
 @contextmanager
 def run_log(folder: Path) -> Iterator[Path]:
     """Append this block's log lines to `folder/reporter.log`; log how it ends."""
     path = Path(folder) / LOG_NAME
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
+        handler = _RunLogHandler(path, encoding="utf-8")
     except OSError as exc:
         raise InputError("write.not_writable", file=path.parent,
                          detail=exc.strerror or str(exc)) from None
@@ -39,6 +47,10 @@ def run_log(folder: Path) -> Iterator[Path]:
         yield path
     except ReporterError as error:
         LOGGER.error("exit %d: %s", error.exit_code, error.bilingual().replace("\n", " | "))
+        raise
+    except Interrupted as stop:
+        LOGGER.error("exit %d: interrupted by %s during stage %s; staging folder and lock "
+                     "removed", stop.exit_code, stop.name, stop.stage or "?")
         raise
     except Exception as exc:
         LOGGER.exception("exit 1: internal error")

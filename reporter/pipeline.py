@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from reporter import __version__
 from reporter.config import Config, load_config
+from reporter.errors import Interrupted
 from reporter.heap import few_collections
 from reporter.lock import OutputLock
 from reporter.log import LOGGER, run_log
@@ -40,9 +41,11 @@ class Timer:
 
     seconds: dict[str, float] = field(default_factory=dict)
     on_stage: Callable[[str], None] | None = None
+    current: str = "start"  # the stage running (or last run), for the log of a signal
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        self.current = name
         if self.on_stage is not None:
             self.on_stage(name)
         start = time.perf_counter()
@@ -171,13 +174,17 @@ def run(config_path: str | Path | None = None, output_root: str | Path = "output
             target = Path(output_root).resolve() / config.study.id / str(config.study.year)
             with run_log(target.parent.parent):
                 LOGGER.info("run %s (pid %d) -> %s", config.path, os.getpid(), target)
-                with OutputLock(target) as lock:
-                    check_target(target)  # a file or a link where the brief goes: say so now
-                    if lock.stale:
-                        LOGGER.warning("took over the stale lock of pid %s (started %s)",
-                                       lock.stale.get("pid"), lock.stale.get("started"))
-                    summary = _produce(config, target, timer, langs, formats, template_dirs,
-                                       renderer)
+                try:
+                    with OutputLock(target) as lock:
+                        check_target(target)  # a file or a link where the brief goes
+                        if lock.stale:
+                            LOGGER.warning("took over the stale lock of pid %s (started %s)",
+                                           lock.stale.get("pid"), lock.stale.get("started"))
+                        summary = _produce(config, target, timer, langs, formats,
+                                           template_dirs, renderer)
+                except Interrupted as stop:
+                    stop.stage = timer.current  # run_log says which stage it hit
+                    raise
                 LOGGER.info("done: %s (%s) in %.1f s", target, ", ".join(summary.files),
                             sum(timer.seconds.values()))
         finally:

@@ -74,11 +74,14 @@ def preload_all() -> None:
 
 
 def warm_worker(parent: int) -> None:
-    """Initialise a batch's pool worker: it dies with the batch, starts warm, and its
-    collector is settled for its whole life (reporter/heap.py)."""
+    """Initialise a batch's pool worker: it dies with the batch, leaves signals to the
+    batch while idle (a study it runs ends cleanly on one: cli._run_one), starts warm,
+    and its collector is settled for its whole life (reporter/heap.py)."""
     from reporter.heap import settle
+    from reporter.signals import quiet_helper
 
     die_with_parent(parent)
+    quiet_helper()
     preload_all()
     settle()
 
@@ -134,6 +137,9 @@ def _serve(conn: Connection, parent: int) -> None:
     """The warm process's loop: warm up, then for each (jobs, parallel) received run the
     jobs `parallel` at a time (forking from itself, so every process is warm) and answer
     with their replies, until None arrives (or the pipe closes)."""
+    from reporter.signals import quiet_helper
+
+    quiet_helper()  # the run decides how to end on a signal, and kills this process
     die_with_parent(parent)
     with contextlib.suppress(Exception):  # a failing import fails the job, and is reported
         _preload()

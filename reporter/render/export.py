@@ -4,6 +4,7 @@ as one XLSX workbook per language with a sheet per table."""
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from reporter.render.tables import Table
@@ -41,6 +42,8 @@ def export_tables(tables: dict[str, Table], folder: Path, lang: str) -> list[Pat
         sheet.column_dimensions["A"].width = 36
     xlsx = folder / f"tables_{lang}.xlsx"
     book.properties.creator = "reporter"
-    book.save(xlsx)
+    buffer = io.BytesIO()  # a full disk then fails one plain write, not a half-open zip
+    book.save(buffer)
+    xlsx.write_bytes(buffer.getvalue())
     written.append(xlsx)
     return written
