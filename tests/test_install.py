@@ -25,6 +25,7 @@ def _bin(tmp_path: Path, *extra: tuple[str, str]) -> Path:
         if found:
             (folder / tool).symlink_to(found)
     for name, body in extra:
+        (folder / name).unlink(missing_ok=True)  # never write through the link to a tool
         (folder / name).write_text(f"#!/bin/sh\n{body}\n")
         (folder / name).chmod(0o755)
     return folder
