@@ -18,10 +18,8 @@ from types import MappingProxyType
 from typing import Any, Literal, get_args
 
 from reporter import literals
+from reporter.bundled import DEFAULT_CONFIG
 from reporter.errors import InputError
-
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = PACKAGE_ROOT / "data" / "zhejiang_hightech.toml"
 
 
 @dataclass(frozen=True)

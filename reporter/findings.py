@@ -17,11 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from reporter.config import PACKAGE_ROOT, Config
+from reporter.bundled import TEMPLATES
+from reporter.config import Config
 from reporter.errors import InputError
 from reporter.results import Coefficient, Finding, ModelResult, Status, TestResult
 
-DEFAULT_RULE_DIRS = (PACKAGE_ROOT / "templates",)
+DEFAULT_RULE_DIRS = (TEMPLATES,)
 GRADES = ("strong", "suggestive")
 ROBUSTNESS_IDS = ("robustness_winsorized", "robustness_lagged_core",
                   "robustness_drop_first_year", "robustness_drop_last_year",

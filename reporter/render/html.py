@@ -7,10 +7,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from reporter.config import PACKAGE_ROOT
+from reporter.bundled import TEMPLATES
 from reporter.errors import InputError
 
-DEFAULT_TEMPLATES = PACKAGE_ROOT / "templates"
+DEFAULT_TEMPLATES = TEMPLATES
 BRIEF_TEMPLATE = "brief.html.j2"
 
 
