@@ -70,15 +70,18 @@ def main() -> None:
         runs = timed(cmd, args.repeat, env)
         manifest = next(Path(tmp).glob("*/*/manifest.json"))
         timings = json.loads(manifest.read_text(encoding="utf-8"))["timings"]
+        json_only = statistics.median(timed([*cmd, "--format", "json"], args.repeat, env))
     wall = statistics.median(runs)
     print(f"\nreporter run: median {wall:.2f} s over {len(runs)} runs "
           f"(min {min(runs):.2f}, max {max(runs):.2f}); stages of the last run:")
     for stage, seconds in timings.items():
         print(f"    {stage:<12} {seconds:7.3f} s")
     staged = sum(v for k, v in timings.items()  # "render" is the wall time of the languages
-                 if "render" not in timings or not k.startswith(("render_", "pdf_")))
+                 if "render" not in timings or not k.startswith(("render_", "pdf_", "html_")))
     print(f"    {'(sum)':<12} {staged:7.3f} s; outside stages (start-up, imports, writing): "
           f"{wall - staged:.2f} s")
+    print(f"\nreporter run --format json: median {json_only:.2f} s = {json_only / wall:.2f}x "
+          f"the full run (target: at most 0.4x; nothing is rendered)")
 
 
 if __name__ == "__main__":

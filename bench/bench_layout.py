@@ -20,7 +20,8 @@ from pathlib import Path
 
 from bench_render import analysed_study  # bench/, the folder of this script
 
-from reporter import heap, pipeline
+from reporter import heap
+from reporter.formats import inline_charts
 from reporter.render.brief import render_brief
 from reporter.render.pdf import _font_config
 
@@ -44,7 +45,7 @@ def main() -> None:
         briefs = {}
         for lang in ("zh", "en"):
             brief = render_brief(results, config, lang, dirs, folder / "charts", meta)
-            briefs[lang] = pipeline._inline_charts(brief.html, folder, brief.charts)
+            briefs[lang] = inline_charts(brief.html, folder, brief.charts)
     fonts = _font_config(tuple(str(d) for d in dirs))
 
     def once(rule: str) -> tuple[float, float, list[int]]:

@@ -184,12 +184,7 @@ def run(config_paths: tuple[Path, ...], output: Path, jobs: int, langs: tuple[st
 
 
 def _summary_line(summary: Any) -> str:
-    seconds = summary.seconds
-    # "render" is the wall time of all languages (rendered in parallel), which the
-    # per-language stages render_<lang> and pdf_<lang> detail
-    total = sum(v for k, v in seconds.items()
-                if "render" not in seconds or not k.startswith(("render_", "pdf_")))
-    return f"reporter: {summary.output} ({', '.join(summary.files)}) in {total:.1f} s"
+    return f"reporter: {summary.output} ({', '.join(summary.files)}) in {summary.wall:.1f} s"
 
 
 def _run_one(config_path: Path, output: Path, langs: tuple[str, ...],

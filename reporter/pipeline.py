@@ -3,10 +3,8 @@ per stage."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
-import mimetypes
 import os
 import platform
 import time
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from reporter import __version__
 from reporter.config import Config, load_config
 from reporter.errors import Interrupted
+from reporter.formats import FORMATS, needs_brief
 from reporter.heap import few_collections
 from reporter.lock import OutputLock
 from reporter.log import LOGGER, run_log
@@ -42,6 +41,11 @@ class Timer:
     seconds: dict[str, float] = field(default_factory=dict)
     on_stage: Callable[[str], None] | None = None
     current: str = "start"  # the stage running (or last run), for the log of a signal
+    started: float = field(default_factory=time.perf_counter)
+
+    def wall(self) -> float:
+        """Seconds since the timer started (stages may overlap: languages render at once)."""
+        return time.perf_counter() - self.started
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -60,6 +64,7 @@ class RunSummary:
     output: Path
     files: tuple[str, ...]
     seconds: dict[str, float]
+    wall: float = 0.0  # the run's wall time, from before the config was read
 
 
 def created_at() -> dt.datetime:
@@ -167,7 +172,8 @@ def run(config_path: str | Path | None = None, output_root: str | Path = "output
     timer = Timer(on_stage=_logged(on_stage))
     # collect rarely for the whole run; the renderer, forked inside, inherits the policy
     with few_collections():
-        renderer = start_renderer(render_processes(langs, render_jobs))  # warms up meanwhile
+        processes = render_processes(langs, render_jobs) if needs_brief(formats) else 1
+        renderer = start_renderer(processes)  # warms up meanwhile
         try:
             with timer.stage("config"):
                 config = load_config(config_path)
@@ -186,7 +192,7 @@ def run(config_path: str | Path | None = None, output_root: str | Path = "output
                     stop.stage = timer.current  # run_log says which stage it hit
                     raise
                 LOGGER.info("done: %s (%s) in %.1f s", target, ", ".join(summary.files),
-                            sum(timer.seconds.values()))
+                            summary.wall)
         finally:
             if renderer is not None:
                 renderer.close()
@@ -221,37 +227,23 @@ def _logged(on_stage: Callable[[str], None] | None) -> Callable[[str], None]:
     return hook
 
 
-def _inline_charts(html: str, folder: Path, charts: Mapping[str, Path]) -> str:
-    """Charts as data: URLs in the HTML given to WeasyPrint, which names each image by a
-    hash of its URL: the staging folder's random path would make every PDF differ."""
-    for path in charts.values():
-        if not path.is_relative_to(folder):
-            continue
-        kind = mimetypes.guess_type(path.name)[0] or "image/png"
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        html = html.replace(f'"{path.relative_to(folder).as_posix()}"',
-                            f'"data:{kind};base64,{data}"')
-    return html
-
-
 def _render_language(results: Results, config: Config, lang: str, dirs: Sequence[Path],
                      folder: Path, meta: dict[str, Any],
                      formats: Sequence[str], on_stage: Callable[[str], None] | None = None,
                      ) -> tuple[dict[str, float], list[str]]:
-    """Charts, HTML and PDF of one language into `folder`: (stage seconds, PDF warnings)."""
+    """The brief of one language (charts, tables, HTML) and every requested format's file
+    of it, into `folder`: (stage seconds, warnings)."""
     from reporter.render.brief import render_brief
-    from reporter.render.pdf import write_pdf
 
     timer = Timer(on_stage=on_stage)
     warnings: list[str] = []
     with timer.stage(f"render_{lang}"):
         brief = render_brief(results, config, lang, dirs, folder / "charts", meta)
-    if "html" in formats:
-        (folder / f"brief_{lang}.html").write_text(brief.html, encoding="utf-8")
-    if "pdf" in formats:
-        with timer.stage(f"pdf_{lang}"):
-            warnings = write_pdf(_inline_charts(brief.html, folder, brief.charts),
-                                 folder / f"brief_{lang}.pdf", folder, [*dirs, folder])
+    for name in formats:
+        writer = FORMATS[name].write
+        if writer is not None:
+            with timer.stage(f"{name}_{lang}"):
+                warnings += writer(brief, folder, dirs)
     return timer.seconds, warnings
 
 
@@ -288,8 +280,8 @@ def _render_all(results: Results, config: Config, langs: Sequence[str], dirs: Se
         seconds, warnings[lang] = done[lang]
         timer.seconds.update(seconds)
         for line in warnings[lang]:
-            LOGGER.warning("pdf_%s: %s", lang, line)
-    return {lang: w for lang, w in warnings.items() if "pdf" in formats}
+            LOGGER.warning("render_%s: %s", lang, line)
+    return warnings
 
 
 def _manifest(config: Config, results: Results, meta: dict[str, Any], langs: Sequence[str],
@@ -326,9 +318,11 @@ def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
             folder = staging.path
             assert folder is not None
             write_json(folder / "results.json", to_json(results))
-            with timer.stage("render"):  # wall time of all languages; per language below
-                warnings = _render_all(results, config, langs, dirs, folder, meta, formats,
-                                       timer, renderer)
+            warnings: dict[str, list[str]] = {}
+            if needs_brief(formats):
+                with timer.stage("render"):  # wall time of all languages; per language below
+                    warnings = _render_all(results, config, langs, dirs, folder, meta,
+                                           formats, timer, renderer)
             manifest = _manifest(config, results, meta, langs, formats, dirs, timer, warnings)
             manifest["outputs"] = inventory(folder)
             write_json(folder / "manifest.json", manifest)
@@ -336,4 +330,4 @@ def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
     except OSError as exc:  # a full disk, a quota, a read-only folder
         raise write_failed(target, exc) from None
     files = tuple(sorted(p.name for p in target.iterdir() if p.is_file()))
-    return RunSummary(output=target, files=files, seconds=timer.seconds)
+    return RunSummary(output=target, files=files, seconds=timer.seconds, wall=timer.wall())

@@ -220,6 +220,17 @@ def test_full_disk_is_exit_2_with_the_reason_and_keeps_the_brief(published, tmp_
         assert _hidden(out) == []  # no staging folder, no empty lock
 
 
+def test_read_only_output_is_exit_2_with_the_reason(published, tmp_path):
+    with _tmpfs(tmp_path / "disk", "12m") as disk:
+        out, before = _copy(published, disk / "out")
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        done = _run("run", "--output", str(out))
+        assert done.returncode == 2, done.stderr
+        assert _bilingual(done.stderr) and "Traceback" not in done.stderr
+        assert "Read-only file system" in done.stderr
+        assert _tree(out / STUDY / YEAR) == before
+
+
 # --- signals ----------------------------------------------------------------------------
 
 def _log_size(log: Path) -> int:

@@ -141,3 +141,18 @@ def test_province_study_runs(tmp_path):
     # nm, eres, ecpv and ecpc are built from raw columns and the product-flow table
     assert set(results["indices"]) == {"nm", "eres", "ecpv", "ecpc"}
     assert results["indices"]["ecpc"]["method"] == "expy"
+
+
+def test_json_format_renders_nothing(tmp_path, monkeypatch):
+    """`--format json`: results.json and the manifest only; no chart, table, HTML or PDF
+    is made and no renderer process is started."""
+    from reporter import pipeline, workers
+
+    started = []
+    monkeypatch.setattr(pipeline, "start_renderer",
+                        lambda n: started.append(n) or workers.start_renderer(n))
+    summary = pipeline.run(CITY, tmp_path, formats=("json",))
+    assert sorted(p.name for p in summary.output.rglob("*")) == ["manifest.json",
+                                                                 "results.json"]
+    assert started == [1]  # one process: none forked
+    assert not any(k.startswith(("render", "pdf", "html")) for k in summary.seconds)
