@@ -306,6 +306,7 @@ def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
              formats: Sequence[str], template_dirs: Sequence[Path] | None,
              renderer: Renderer | None = None) -> RunSummary:
     """Analyse, render and write `target` atomically (called under the lock)."""
+    from reporter.render.brief import sentences
     from reporter.scaffold import check_placeholders
 
     dirs = template_folders(config, template_dirs)
@@ -317,7 +318,8 @@ def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
         with Staging(target) as staging:
             folder = staging.path
             assert folder is not None
-            write_json(folder / "results.json", to_json(results))
+            texts = sentences(results, config, dirs)  # the findings' words, in results.json
+            write_json(folder / "results.json", to_json(results, texts))
             warnings: dict[str, list[str]] = {}
             if needs_brief(formats):
                 with timer.stage("render"):  # wall time of all languages; per language below

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from types import MappingProxyType
 from typing import Any
@@ -222,8 +222,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def to_dict(results: Results) -> dict[str, Any]:
-    """The contract's results.json layout (schema_version 1)."""
+def to_dict(results: Results,
+            sentences: Mapping[str, Sequence[Mapping[str, str] | None]] | None = None,
+            ) -> dict[str, Any]:
+    """The contract's results.json layout (schema_version 1, `results.schema.json`);
+    `sentences` (render.brief.sentences) adds each finding's and recommendation's `text`
+    in both languages."""
     body = _plain(results)
     correlations = body.pop("correlations")
     body["correlations"] = {"r": correlations["r"], "p": correlations["p"]}
@@ -237,9 +241,15 @@ def to_dict(results: Results) -> dict[str, Any]:
         # per coefficient, beside the contract's six keys: models[].inference[VAR][method]
         model["inference"] = {name: block for name, coef in model["coefficients"].items()
                               if (block := coef.pop("inference"))}
+    for part in ("findings", "recommendations"):
+        if sentences is not None:
+            for entry, text in zip(body[part], sentences[part], strict=True):
+                entry["text"] = _plain(text)
     return {"schema_version": SCHEMA_VERSION, **body}
 
 
-def to_json(results: Results) -> str:
+def to_json(results: Results,
+            sentences: Mapping[str, Sequence[Mapping[str, str] | None]] | None = None) -> str:
     """Deterministic JSON: same results, same bytes."""
-    return json.dumps(to_dict(results), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    return json.dumps(to_dict(results, sentences), ensure_ascii=False, indent=2,
+                      allow_nan=False) + "\n"

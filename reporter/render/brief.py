@@ -11,6 +11,7 @@ from typing import Any
 from reporter import __version__
 from reporter.config import Config
 from reporter.findings import Rules, load_rules
+from reporter.literals import LANGUAGES
 from reporter.render import fmt
 from reporter.render.charts import coefficient_chart, marginal_effects_chart, status_chart
 from reporter.render.export import export_tables
@@ -93,7 +94,15 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
 
 
 def _recommendations(results: Results, config: Config, lang: str, rules: Rules) -> list[str]:
-    """The chosen recommendations' text in one language, placeholders filled."""
+    """The chosen recommendations' text in one language, those the catalogue has."""
+    return [text for text in _recommendation_texts(results, config, lang, rules)
+            if text is not None]
+
+
+def _recommendation_texts(results: Results, config: Config, lang: str,
+                          rules: Rules) -> list[str | None]:
+    """Each chosen recommendation's text in one language, placeholders filled; None where
+    the editor's catalogue has no entry for it."""
     catalogue = {entry["id"]: entry for entry in rules.recommendations}
     names = {e.entity: e.names[lang] for e in results.status.entities}
     ranking = next((f.params for f in results.findings if f.key == "ranking"), {})
@@ -103,14 +112,28 @@ def _recommendations(results: Results, config: Config, lang: str, rules: Rules) 
             "region": config.study.region.get(lang),
             "leader": names.get(ranking.get("leader"), ""),
             "laggards": separator.join(names[e] for e in ranking.get("laggards", ()))}
-    out = []
+    out: list[str | None] = []
     for chosen in results.recommendations:
         entry = catalogue.get(chosen["id"])
-        if entry is None:
-            continue
         item = config.label(chosen["item"], lang) if chosen.get("item") else ""
-        out.append(entry[lang].format(**fill, item=item))
+        out.append(None if entry is None else entry[lang].format(**fill, item=item))
     return out
+
+
+def sentences(results: Results, config: Config,
+              template_dirs: Sequence[Path]) -> dict[str, list[dict[str, str] | None]]:
+    """Every finding's and recommendation's sentence in both languages, worded as the
+    briefs word them (the editor's catalogues included), for results.json."""
+    rules = load_rules(template_dirs)
+    findings: list[dict[str, str] | None] = [{} for _ in results.findings]
+    advice: list[dict[str, str] | None] = [{} for _ in results.recommendations]
+    for lang in LANGUAGES:
+        t = Translator(load_catalogue(template_dirs, lang), lang)
+        for text, finding in zip(findings, results.findings, strict=True):
+            text[lang] = _sentence(finding, results, config, t)
+        for i, text in enumerate(_recommendation_texts(results, config, lang, rules)):
+            advice[i] = None if text is None or advice[i] is None else {**advice[i], lang: text}
+    return {"findings": findings, "recommendations": advice}
 
 
 def _preparation(results: Results, config: Config, lang: str) -> dict[str, Any] | None:
