@@ -367,6 +367,19 @@ def _new_columns(arity: int) -> Check:
     return check
 
 
+# the bootstrap holds its draws in memory: 8 bytes x draws x clusters (and a few arrays of
+# that size), so 99,999 draws of 1,000 clusters take about 0.8 GB per array
+MAX_REPS = 99_999
+
+
+def _reps(value: Any, ctx: _Ctx, key: str) -> int:
+    """Bootstrap draws: at least 99, at most MAX_REPS (their memory grows with both)."""
+    number = _at_least(99)(value, ctx, key)
+    if number > MAX_REPS:
+        raise ctx.fail("config.too_many_reps", key, value=value, most=MAX_REPS)
+    return int(number)
+
+
 def _at_least(low: float, strict: bool = False) -> Check:
     """A number (an integer when `low` is one) at or above `low`, or above it if `strict`."""
 
@@ -442,7 +455,7 @@ _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
                "parentheses": (_choice(literals.PARENTHESES), False),
                "templates": (_folder, False)},
     "status": {"share": (_string, False)},
-    "inference": {"bootstrap": (_boolean, False), "reps": (_at_least(99), False),
+    "inference": {"bootstrap": (_boolean, False), "reps": (_reps, False),
                   "seed": (_at_least(0), False),
                   "weights": (_choice(literals.BOOT_WEIGHTS), False)},
 }

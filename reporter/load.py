@@ -12,8 +12,10 @@ import hashlib
 import io
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -38,6 +40,16 @@ class Panel:
     sha256: str
     encoding: str | None
     entity_names: dict[str, dict[str, str]]
+    # the values winsorising replaced (column -> series on the frame's index): winsorising
+    # is for estimation; levels, ranks, shares and growth describe the data as they are
+    unwinsorized: Mapping[str, pd.Series] = field(
+        default_factory=lambda: MappingProxyType({}))
+
+    def levels(self) -> pd.DataFrame:
+        """The frame with every winsorised column as it was before winsorising."""
+        if not self.unwinsorized:
+            return self.frame
+        return self.frame.assign(**dict(self.unwinsorized))
 
     @property
     def entities(self) -> list[str]:
@@ -166,7 +178,7 @@ def _numeric(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
     """Parse one column as numbers; a cell that is not a number is named by row and column."""
     raw = frame[column]
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        return raw.astype(float)
+        return _finite(raw.astype(float), raw, column, path)
     text = raw.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
                    else unicodedata.normalize("NFKC", str(v)).strip())
     blank = text.str.lower().isin(_MISSING_TOKENS)
@@ -177,7 +189,19 @@ def _numeric(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
         raise InputError("load.not_numeric", file=path, row=int(raw.index[position]),
                          column=column,
                          value=str(raw.iloc[position])[:40], count=int(bad.sum()))
-    return values.astype(float)
+    return _finite(values.astype(float), raw, column, path)
+
+
+def _finite(values: pd.Series, raw: pd.Series, column: str, path: Path) -> pd.Series:
+    """An infinite value (`inf`, `-inf`, a division by zero in the spreadsheet) is no
+    number to estimate with: name its row and column."""
+    infinite = np.isinf(values.to_numpy())
+    if infinite.any():
+        position = int(np.flatnonzero(infinite)[0])
+        raise InputError("load.not_finite", file=path, row=int(raw.index[position]),
+                         column=column, value=str(raw.iloc[position])[:40],
+                         count=int(infinite.sum()))
+    return values
 
 
 def load_panel(config: Config) -> Panel:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -135,17 +136,18 @@ def fail_where(frame: pd.DataFrame, panel: Panel, bad: pd.Series, key: str, colu
         return
     rows = frame.loc[bad].sort_values([panel.entity, panel.time])
     who, year = rows[panel.entity].iloc[0], int(rows[panel.time].iloc[0])
-    if message == "prepare.log_nonpositive":
-        raise InputError(message, file=panel.path, key=key, column=column, entity=who,
-                         year=year, value=f"{rows[column].iloc[0]:g}", count=len(rows))
-    raise InputError(message, file=panel.path, key=key, column=column, entity=who, year=year)
+    raise InputError(message, file=panel.path, key=key, column=column, entity=who,
+                     year=year, value=f"{rows[column].iloc[0]:g}", count=len(rows))
 
 
-def winsorize_columns(frame: pd.DataFrame, columns: list[str],
-                      cuts: tuple[float, float]) -> list[PrepStep]:
-    """Winsorise `columns` of `frame` in place at Stata's pooled percentiles, one step each."""
+def winsorize_columns(frame: pd.DataFrame, columns: list[str], cuts: tuple[float, float],
+                      originals: dict[str, pd.Series] | None = None) -> list[PrepStep]:
+    """Winsorise `columns` of `frame` in place at Stata's pooled percentiles, one step each;
+    the values they had go to `originals` (for the levels the brief describes)."""
     steps = []
     for column in columns:
+        if originals is not None:
+            originals[column] = frame[column].copy()
         clipped, n_low, n_high = winsorize(frame[column].to_numpy(dtype=float), *cuts)
         frame[column] = clipped
         steps.append(PrepStep(step="winsorize", column=column, count=n_low + n_high,
@@ -222,13 +224,37 @@ def prepare(panel: Panel, config: Config) -> tuple[Panel, tuple[PrepStep, ...]]:
     frame = panel.frame.copy()
     steps = [*_fill_gaps(frame, panel, config), *_derive(frame, panel, config)]
     cuts = config.prepare.winsorize
+    originals: dict[str, pd.Series] = {}
     if cuts is not None:
         columns = [c for c in winsorized_variables(config) if c not in config.indices]
-        steps += winsorize_columns(frame, columns, cuts)
-    return replace(panel, frame=frame), tuple(steps)
+        steps += winsorize_columns(frame, columns, cuts, originals)
+    return (replace(panel, frame=frame, unwinsorized=MappingProxyType(originals)),
+            tuple(steps))
 
 
 def check_model_complete(panel: Panel, config: Config) -> None:
     """Every model variable is complete once prepared and built, or the error names where."""
     columns = [v for v in config.model.variables if v in panel.frame.columns]
     _require_complete(panel.frame, panel, columns, "prepare.model_missing")
+    dependent = config.model.dependent
+    values = panel.frame[dependent]
+    if values.nunique(dropna=True) < 2:  # nothing to explain: every R² divides by zero
+        raise InputError("prepare.constant_dependent", file=panel.path, column=dependent,
+                         value=f"{values.dropna().iloc[0]:g}" if values.notna().any() else "—",
+                         key="model.dependent")
+    _check_share(panel, config)
+
+
+def _check_share(panel: Panel, config: Config) -> None:
+    """A `status.share` column is a level that entities hold shares of: no negative value,
+    and a positive regional total in every year (else shares and the HHI are undefined)."""
+    column = config.status.share
+    if column is None or column not in panel.frame.columns:
+        return
+    frame = panel.levels()
+    fail_where(frame, panel, frame[column] < 0, "status.share", column, "prepare.share_negative")
+    totals = frame.groupby(panel.time)[column].sum(min_count=1)
+    empty = totals[~(totals > 0)]
+    if len(empty):
+        raise InputError("prepare.share_zero_total", file=panel.path, key="status.share",
+                         column=column, year=int(empty.index[0]), count=len(empty))

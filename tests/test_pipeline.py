@@ -156,3 +156,28 @@ def test_json_format_renders_nothing(tmp_path, monkeypatch):
                                                                  "results.json"]
     assert started == [1]  # one process: none forked
     assert not any(k.startswith(("render", "pdf", "html")) for k in summary.seconds)
+
+
+def test_status_describes_the_data_as_they_are(city_results):
+    """Winsorising is for estimation: the levels, ranks, changes and yearly means of the
+    status section equal the raw panel's (the default study winsorises at 1/99)."""
+    import pandas as pd
+
+    raw = pd.read_csv(ROOT / "data" / "zhejiang_cities.csv")
+    study = city_results["study"]
+    entity, dependent = "city", study["dependent"]
+    year = study["year"]
+    assert any(s["step"] == "winsorize" and s["column"] == dependent and s["count"]
+               for s in city_results["preparation"])  # the dependent was winsorised
+    now = raw[raw["year"] == year].set_index(entity)[dependent]
+    before = raw[raw["year"] == year - 1].set_index(entity)[dependent]
+    status = city_results["status"]
+    for row in status["entities"]:
+        assert row["value"] == pytest.approx(now[row["entity"]], rel=1e-12)
+        assert row["change"] == pytest.approx(now[row["entity"]] - before[row["entity"]],
+                                              rel=1e-9)
+    assert [r["entity"] for r in status["entities"]] == list(
+        now.sort_values(ascending=False).index)
+    means = raw.groupby("year")[dependent].mean()
+    assert status["dependent_mean"] == pytest.approx(list(means), rel=1e-12)
+    assert status["dependent_max"] == pytest.approx(list(raw.groupby("year")[dependent].max()))

@@ -19,8 +19,9 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
     """Yearly mean and range of the dependent, yearly mean of the core, and each entity's
     level, rank (1 = highest) and change since the previous year in the reporting year;
     with a `share` column also its regional total and growth by year, each entity's share
-    and the Herfindahl-Hirschman index of the shares (sum of squared shares)."""
-    frame = panel.frame
+    and the Herfindahl-Hirschman index of the shares (sum of squared shares). All of it
+    on the data as they are, not as winsorised for estimation."""
+    frame = panel.levels()
     by_year = frame.groupby(panel.time, sort=True)
     dep = by_year[dependent].agg(["mean", "min", "max"])
     core_mean = by_year[core].mean()

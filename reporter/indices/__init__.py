@@ -260,9 +260,10 @@ def build_indices(panel: Panel, config: Config) -> tuple[Panel, Mapping[str, Ind
         frame[name] = values
     steps: list[PrepStep] = []
     cuts = config.prepare.winsorize
+    originals = {k: v for k, v in panel.unwinsorized.items() if k not in config.indices}
     if cuts is not None:
         built = [c for c in winsorized_variables(config) if c in config.indices]
-        steps = winsorize_columns(frame, built, cuts)
-    done = replace(panel, frame=frame)
+        steps = winsorize_columns(frame, built, cuts, originals)
+    done = replace(panel, frame=frame, unwinsorized=MappingProxyType(originals))
     check_model_complete(done, config)
     return done, MappingProxyType(results), tuple(steps)
