@@ -8,6 +8,7 @@ stage yields keys, grades and parameters; the wording lives in the message catal
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import numpy as np
 from reporter.bundled import TEMPLATES
 from reporter.config import Config
 from reporter.errors import InputError
+from reporter.literals import LANGUAGES
 from reporter.results import Coefficient, Finding, ModelResult, Status, TestResult
 
 DEFAULT_RULE_DIRS = (TEMPLATES,)
@@ -69,13 +71,67 @@ def load_rules(dirs: Sequence[Path] = DEFAULT_RULE_DIRS) -> Rules:
             sources["rules"] = rules_path
         catalogue_path = folder / "recommendations.toml"
         if catalogue_path.is_file():
-            for entry in _read(catalogue_path).get("recommendation", []):
+            entries = _read(catalogue_path).get("recommendation", [])
+            if not isinstance(entries, list):
+                raise _bad(catalogue_path, "recommendation", "must be [[recommendation]] tables")
+            for number, entry in enumerate(entries, 1):
+                _check_recommendation(entry, catalogue_path, number)
                 catalogue[entry["id"]] = {**entry, "_file": catalogue_path}
             sources["recommendations"] = catalogue_path
-    return Rules(grades=grades, warnings=warnings, key_messages=tuple(keys.get("order", ())),
-                 max_key_messages=int(keys.get("max", 5)),
-                 laggard_quantile=float(keys.get("laggards.quantile", 0.25)),
+    rules_file = sources.get("rules", Path("rules.toml"))
+    for name, table in [*grades.items(), ("warnings", warnings)]:
+        for key, expression in table.items():
+            if not isinstance(expression, str):
+                raise _bad(rules_file, f"{name}.{key}", "must be a text (a Jinja expression)")
+    order, most = keys.get("order", ()), keys.get("max", 5)
+    quantile = keys.get("laggards.quantile", 0.25)
+    if not isinstance(order, list) or not all(isinstance(k, str) for k in order):
+        raise _bad(rules_file, "key_messages.order", "must be a list of finding names")
+    if isinstance(most, bool) or not isinstance(most, int) or most < 1:
+        raise _bad(rules_file, "key_messages.max", f"must be a whole number ≥ 1, not {most!r}")
+    if isinstance(quantile, bool) or not isinstance(quantile, int | float) \
+            or not 0 < quantile < 1:
+        raise _bad(rules_file, "laggards.quantile",
+                   f"must be a number between 0 and 1, not {quantile!r}")
+    return Rules(grades=grades, warnings=warnings, key_messages=tuple(order),
+                 max_key_messages=most, laggard_quantile=float(quantile),
                  recommendations=tuple(catalogue.values()), sources=sources)
+
+
+# what a recommendation's zh and en may name (render.brief fills them, localised)
+RECOMMENDATION_PLACEHOLDERS = ("core", "dependent", "region", "leader", "laggards", "item")
+_ID = re.compile(r"[a-z0-9_]+")
+
+
+def _bad(file: Path, key: str, detail: str) -> InputError:
+    return InputError("findings.bad_entry", file=file, key=key, detail=detail)
+
+
+def _check_recommendation(entry: Any, file: Path, number: int) -> None:
+    """One [[recommendation]]: a snake_case id, zh and en texts with the same allowed
+    placeholders, a `when` text and a known `for_each`; exit 2 naming what is wrong."""
+    from reporter.render.i18n import check_message
+
+    where = f"recommendation #{number}"
+    if not isinstance(entry, dict):
+        raise _bad(file, where, "must be a table")
+    ident = entry.get("id")
+    if not isinstance(ident, str) or not _ID.fullmatch(ident):
+        raise _bad(file, f"{where}.id", f"must be a snake_case name, not {ident!r}")
+    where = f"recommendation.{ident}"
+    found = {}
+    for lang in LANGUAGES:
+        text = entry.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            raise _bad(file, f"{where}.{lang}", "is missing: give the text in both languages")
+        found[lang] = check_message(text, file, f"{where}.{lang}", RECOMMENDATION_PLACEHOLDERS)
+    if found["zh"] != found["en"]:
+        raise _bad(file, where, f"zh uses {sorted(found['zh'])} and en {sorted(found['en'])}: "
+                                "use the same placeholders in both")
+    if not isinstance(entry.get("when", "true"), str):
+        raise _bad(file, f"{where}.when", "must be a text (a Jinja expression)")
+    if entry.get("for_each", "moderation") not in ("moderation", "mechanism"):
+        raise _bad(file, f"{where}.for_each", "must be \"moderation\" or \"mechanism\"")
 
 
 @cache
@@ -98,7 +154,8 @@ def evaluate(expression: str, facts: Mapping[str, Any], *, file: Path | str,
 
     try:
         return bool(_compiled(expression)(**facts))
-    except (TemplateError, TypeError, ValueError, ZeroDivisionError) as exc:
+    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError,
+            RecursionError, MemoryError) as exc:
         raise InputError("findings.rule", file=file, key=key, expression=expression,
                          detail=str(exc)) from None
 

@@ -136,8 +136,9 @@ def fail_where(frame: pd.DataFrame, panel: Panel, bad: pd.Series, key: str, colu
         return
     rows = frame.loc[bad].sort_values([panel.entity, panel.time])
     who, year = rows[panel.entity].iloc[0], int(rows[panel.time].iloc[0])
+    value = f"{rows[column].iloc[0]:g}" if column in rows.columns else "—"
     raise InputError(message, file=panel.path, key=key, column=column, entity=who,
-                     year=year, value=f"{rows[column].iloc[0]:g}", count=len(rows))
+                     year=year, value=value, count=len(rows))
 
 
 def winsorize_columns(frame: pd.DataFrame, columns: list[str], cuts: tuple[float, float],
@@ -237,7 +238,7 @@ def check_model_complete(panel: Panel, config: Config) -> None:
     columns = [v for v in config.model.variables if v in panel.frame.columns]
     _require_complete(panel.frame, panel, columns, "prepare.model_missing")
     dependent = config.model.dependent
-    values = panel.frame[dependent]
+    values = panel.frame.get(dependent, pd.Series([0.0, 1.0]))
     if values.nunique(dropna=True) < 2:  # nothing to explain: every R² divides by zero
         raise InputError("prepare.constant_dependent", file=panel.path, column=dependent,
                          value=f"{values.dropna().iloc[0]:g}" if values.notna().any() else "—",

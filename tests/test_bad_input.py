@@ -84,3 +84,80 @@ def test_bootstrap_draws_are_bounded_with_their_memory_stated(tmp_path, reps):
                       encoding="utf-8")
     for out in _both("run", config, tmp_path):
         assert "`inference.reps`" in out and "99999" in out and "0.8 GB" in out
+
+
+# --- an editor's templates, catalogues and rules -----------------------------------------
+
+def _editor(tmp_path, files: dict[str, str]):
+    folder = tmp_path / "tpl"
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def _run_with(tmp_path, folder, *extra: str):
+    result = CliRunner().invoke(main, ["run", "--output", str(tmp_path / "out"), "--lang", "en",
+                                       "--format", "html", "--templates", str(folder), *extra])
+    assert result.exit_code == 2, result.output
+    assert "Internal error" not in result.output and "Traceback" not in result.output
+    assert "错误" in result.output and "Error" in result.output
+    assert not (tmp_path / "out" / "zhejiang-hightech" / "2023").exists()
+    return result.output
+
+
+@pytest.mark.parametrize(("template", "words"), [
+    ('{% include "brief.html.j2" %}', "calls itself without end"),
+    ('{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(1) }}', "calls itself without end"),
+    ("{% for i in range(10**12) %}{% endfor %}", "OverflowError"),
+    ("{{ 1 + 'a' }}", "TypeError"),
+    ('{% for i in range(100000) %}{{ "x" * 1000 }}{% endfor %}', "characters of HTML"),
+])
+def test_template_that_breaks_the_machine_is_exit_2(tmp_path, template, words):
+    out = _run_with(tmp_path, _editor(tmp_path, {"brief.html.j2": template}))
+    assert words in out and "brief.html.j2" in out
+    check = CliRunner().invoke(main, ["templates", "check", str(tmp_path / "tpl")])
+    assert check.exit_code == 2 and words in check.output, check.output
+
+
+def test_template_that_never_ends_is_stopped(tmp_path, monkeypatch):
+    from reporter.render import html
+
+    monkeypatch.setattr(html, "RENDER_SECONDS", 1)
+    loops = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    out = _run_with(tmp_path, _editor(tmp_path, {"brief.html.j2": loops}))
+    assert "more than 1 s" in out and "超过 1 秒" in out
+
+
+@pytest.mark.parametrize(("entry", "words"), [
+    ('[cover]\nkicker = "{x:1000000000}"\n', "widths and precisions go up to 100"),
+    ('[cover]\nkicker = "{year.__class__}"\n', "a placeholder is a plain name"),
+    ('[cover]\nkicker = "{year"\n', "cover.kicker"),
+])
+def test_catalogue_entry_that_breaks_the_machine_is_exit_2(tmp_path, entry, words):
+    out = _run_with(tmp_path, _editor(tmp_path, {"i18n/en.toml": entry}))
+    assert words in out and "en.toml" in out
+
+
+@pytest.mark.parametrize(("entry", "words"), [
+    ('[[recommendation]]\nzh = "中"\nen = "E"\n', "recommendation #1.id"),
+    ('[[recommendation]]\nid = "x"\nzh = "中"\n', "recommendation.x.en"),
+    ('[[recommendation]]\nid = "x"\nzh = "{foo}"\nen = "{foo}"\n', "{foo} is not one of"),
+    ('[[recommendation]]\nid = "x"\nzh = "{core}"\nen = "E"\n', "use the same placeholders"),
+    ('[[recommendation]]\nid = "x"\nzh = "中"\nen = "E"\nfor_each = "x"\n', "for_each"),
+    ('[[recommendation]]\nid = "x"\nzh = "中"\nen = "E"\nwhen = "range(10**12)"\n',
+     "range"),
+])
+def test_recommendation_entry_that_is_wrong_is_exit_2(tmp_path, entry, words):
+    out = _run_with(tmp_path, _editor(tmp_path, {"recommendations.toml": entry}))
+    assert words in out and "recommendations.toml" in out
+
+
+@pytest.mark.parametrize(("rules", "words"), [
+    ("[laggards]\nquantile = 1.5\n", "laggards.quantile"),
+    ("[key_messages]\nmax = 0\n", "key_messages.max"),
+    ('[warnings]\nhigh_vif = "[] | max > 1"\n', "warnings.high_vif"),
+])
+def test_rules_that_are_wrong_are_exit_2(tmp_path, rules, words):
+    out = _run_with(tmp_path, _editor(tmp_path, {"rules.toml": rules}))
+    assert words in out and "rules.toml" in out

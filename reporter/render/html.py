@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import signal
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,12 @@ from reporter.errors import InputError
 
 DEFAULT_TEMPLATES = TEMPLATES
 BRIEF_TEMPLATE = "brief.html.j2"
+# An editor's template can never hang a cron job or fill its memory: rendering one brief
+# stops after RENDER_SECONDS, or once its HTML passes MAX_HTML characters (the bundled brief
+# renders in a tenth of a second and is about 60,000 characters). Jinja's sandbox bounds
+# `range` to 100,000 items; a template or macro that calls itself ends in a named error.
+RENDER_SECONDS = 60
+MAX_HTML = 20_000_000
 
 
 @cache
@@ -51,23 +60,69 @@ def environment(template_dirs: Sequence[Path]):
     return env
 
 
+class _TooSlow(Exception):
+    """Raised by the alarm when a render passes RENDER_SECONDS."""
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Raise _TooSlow in the block after `seconds` (SIGALRM; in the main thread only, where
+    every render runs: the run's process, its renderer or a batch worker)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def alarm(signum: int, frame: object) -> None:
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def render_html(template_dirs: Sequence[Path], context: dict[str, Any],
                 name: str = BRIEF_TEMPLATE) -> str:
-    """Render one template; any template error names the file and line (exit 2)."""
+    """Render one template; any template error names the file and line (exit 2), and so
+    does a template that runs too long, writes too much or calls itself without end."""
     from jinja2 import TemplateError, TemplateSyntaxError
-    from jinja2.exceptions import SecurityError
 
     env = environment(template_dirs)
+    pieces: list[str] = []
+    size = 0
+    where = name
     try:
-        return env.get_template(name).render(**context)
+        template = env.get_template(name)
+        where = template.filename or name
+        with _deadline(RENDER_SECONDS):
+            for piece in template.generate(**context):
+                size += len(piece)
+                if size > MAX_HTML:
+                    raise InputError("render.too_large", file=where, limit=MAX_HTML)
+                pieces.append(piece)
     except InputError:
         raise
     except TemplateSyntaxError as exc:
         raise InputError("render.template", file=exc.filename or name, line=exc.lineno,
                          detail=exc.message or str(exc)) from None
-    except (TemplateError, SecurityError) as exc:
+    except _TooSlow:
+        raise InputError("render.too_slow", file=where, seconds=RENDER_SECONDS) from None
+    except RecursionError as exc:
         file, line = _template_location(exc, name)
-        raise InputError("render.template", file=file, line=line, detail=str(exc)) from None
+        raise InputError("render.template", file=file, line=line,
+                         detail="a template or macro calls itself without end") from None
+    except MemoryError:
+        raise InputError("render.too_large", file=where, limit=MAX_HTML) from None
+    except Exception as exc:  # an editor's expression: Jinja's, or Python's from it
+        file, line = _template_location(exc, name)
+        if not isinstance(exc, TemplateError) and line == "?":
+            raise  # not raised in a template: ours, exit 1 with the traceback in the log
+        detail = str(exc) if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
+        raise InputError("render.template", file=file, line=line, detail=detail) from None
+    return "".join(pieces)
 
 
 def _template_location(exc: BaseException, default: str) -> tuple[str, object]:

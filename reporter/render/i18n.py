@@ -7,11 +7,43 @@ silently English word in the Chinese brief.
 
 from __future__ import annotations
 
+import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
+from string import Formatter
 
 from reporter.errors import InputError
+
+MAX_FORMAT_NUMBER = 100  # a width or precision in `{x:>10.3f}`; more is a typo or an attack
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def check_message(text: str, file: Path, key: str,
+                  allowed: Collection[str] | None = None) -> set[str]:
+    """An editor's message is a format string whose placeholders are plain names (no
+    attribute or index access, which would reach into Python), with small widths, and
+    only `allowed` names when given; returns its placeholders. Exit 2, named, otherwise."""
+    try:
+        fields = [(name, spec) for _, name, spec, _ in Formatter().parse(text)
+                  if name is not None]
+    except ValueError as exc:
+        raise InputError("render.bad_message", file=file, key=key, detail=str(exc)) from None
+    names = set()
+    for name, spec in fields:
+        if not _PLAIN.fullmatch(name):
+            raise InputError("render.bad_message", file=file, key=key,
+                             detail=f"{{{name}}}: a placeholder is a plain name")
+        numbers = [int(n) for n in re.findall(r"\d+", spec or "")]
+        if "{" in (spec or "") or any(n > MAX_FORMAT_NUMBER for n in numbers):
+            raise InputError("render.bad_message", file=file, key=key,
+                             detail=f"{{{name}:{spec}}}: widths and precisions go up to "
+                                    f"{MAX_FORMAT_NUMBER}")
+        if allowed is not None and name not in allowed:
+            raise InputError("render.bad_message", file=file, key=key,
+                             detail=f"{{{name}}} is not one of {{{'}, {'.join(sorted(allowed))}}}")
+        names.add(name)
+    return names
 
 
 def _flatten(node: dict, prefix: str = "") -> dict[str, str]:
@@ -33,9 +65,12 @@ def load_catalogue(template_dirs: Sequence[Path], lang: str) -> dict[str, str]:
         if not path.is_file():
             continue
         try:
-            merged.update(_flatten(tomllib.loads(path.read_text(encoding="utf-8"))))
+            entries = _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InputError("render.template", file=path, line="?", detail=str(exc)) from None
+        for key, text in entries.items():
+            check_message(text, path, key)
+        merged.update(entries)
     return merged
 
 
