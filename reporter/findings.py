@@ -188,7 +188,8 @@ def core_facts(models: Mapping[str, ModelResult], core: str, alpha: float,
     baseline = [models[i] for i in ("baseline", "baseline_controls") if i in models]
     main = _core(baseline[-1], core)
     sign = main.estimate > 0
-    robust = [c for i in ROBUSTNESS_IDS if i in models and (c := _core(models[i], core))]
+    robust = [c for i in ROBUSTNESS_IDS if i in models and (c := _core(models[i], core))
+              and models[i].diagnostics.get("identified", True)]
     agreeing = [c for c in robust if (c.estimate > 0) == sign and conservative(c)[0] < alpha]
     iv = models.get("iv_2sls")
     diagnostics = iv.diagnostics if iv is not None else {}

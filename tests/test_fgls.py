@@ -188,3 +188,38 @@ def test_plm_block_inverse_matches_bdsmatrix():
         np.testing.assert_allclose(plm_block_inverse(block, 1e-10) @ ones, expected)
     np.testing.assert_allclose(plm_block_inverse(np.diag([2.0, -1.0, 3.0]), 1e-10) @ np.ones(3),
                                [0.5, 0.0, 1 / 3])
+
+
+def test_general_fgls_is_shown_and_counted_only_where_identified(tmp_path):
+    """N = 12, T = 11: the 66 error covariances cannot be estimated from 12 regions. The
+    model stays in results.json (the contract lists it, plm estimates it) flagged as not
+    identified, and the brief neither shows nor counts it, saying why."""
+    from reporter import pipeline
+    from reporter.battery import general_fgls_unidentified
+    from reporter.config import load_config
+    from reporter.load import load_panel
+    from reporter.render.i18n import Translator, load_catalogue
+    from reporter.render.html import DEFAULT_TEMPLATES
+    from reporter.render.tables import robustness_table, specifications
+
+    city = ROOT / "data" / "zhejiang_hightech.toml"
+    panel = load_panel(load_config(city))
+    why = general_fgls_unidentified(panel)
+    assert why == {"reason": "estimate.fgls_not_identified", "model": "fgls_general",
+                   "n_entities": 12, "n_periods": 11, "parameters": 66}
+    config = load_config(city)
+    results = pipeline.analyse(config, pipeline.Timer())
+    general = results.model("fgls_general")
+    assert general.diagnostics["identified"] is False
+    assert "fgls_general" not in [m.id for m in specifications(results, "ec")]
+    core = next(f for f in results.findings if f.key == "core_effect")
+    assert core.params["n_specs"] == len(specifications(results, "ec")) - 1  # less baseline
+    table = robustness_table(results, config, Translator(load_catalogue(
+        [DEFAULT_TEMPLATES], "en"), "en"))
+    assert any("66 variances and covariances" in n and "there are 12" in n
+               for n in table.notes)
+
+    wide = pd.DataFrame({"id": np.repeat(np.arange(60), 5), "t": np.tile(np.arange(5), 60)})
+    assert general_fgls_unidentified(type(panel)(
+        frame=wide, entity="id", time="t", path=panel.path, sha256="", encoding=None,
+        entity_names={})) is None  # 60 entities >= 15 covariances of 5 periods

@@ -5,7 +5,7 @@ Engines stay behind this boundary: the rest of the code sees only `reporter.resu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reporter.battery import bootstrap, robustness
@@ -37,6 +37,20 @@ class Battery:
     sensitivity: dict[str, Any] = field(default_factory=dict)
 
 
+def general_fgls_unidentified(panel: Panel) -> dict[str, Any] | None:
+    """Why `fgls_general` is not identified here, or None. Its unrestricted T×T error
+    covariance has T(T+1)/2 distinct variances and covariances, estimated from the entities'
+    residual vectors; with fewer entities than that the estimate is singular or nearly so
+    (within residuals sum to zero, so it is never of full rank), its inverse is noise and
+    the reported standard errors are far too small (Beck and Katz 1995, for the mirror case
+    of Parks' estimator). So the brief shows and counts it only with N ≥ T(T+1)/2."""
+    n, t = len(panel.entities), len(panel.periods)
+    if n < t * (t + 1) // 2:
+        return {"reason": "estimate.fgls_not_identified", "model": "fgls_general",
+                "n_entities": n, "n_periods": t, "parameters": t * (t + 1) // 2}
+    return None
+
+
 def run_battery(panel: Panel, config: Config) -> Battery:
     """Run every analysis family on the prepared panel, in the order the brief reports."""
     model = config.model
@@ -57,12 +71,18 @@ def run_battery(panel: Panel, config: Config) -> Battery:
     not_estimated: dict[str, dict[str, Any]] = {}
     for model_id, fit in (("fgls", fit_xtgls), ("fgls_general", fit_pggls)):
         if model_id == "fgls_general" and not panel.balanced:
-            not_estimated[model_id] = {"reason": "unbalanced"}
+            not_estimated[model_id] = {"reason": "estimate.fgls_unbalanced", "model": model_id}
             continue
         try:
-            models.append(fit(frame, design, model.dependent, regressors))
+            fitted = fit(frame, design, model.dependent, regressors)
         except EstimationError as error:  # a robustness check, not the brief's premise
             not_estimated[model_id] = {"reason": error.key, **error.params}
+            continue
+        if model_id == "fgls_general" and (why := general_fgls_unidentified(panel)):
+            # estimated as plm does (the contract lists it), but neither shown nor counted
+            fitted = replace(fitted, diagnostics={**fitted.diagnostics, "identified": False,
+                                                  "not_identified": why})
+        models.append(fitted)
     for moderator in model.moderators:
         models.append(moderation(frame, design, model, moderator))
     for mediator in model.mediators:

@@ -149,6 +149,9 @@ def fit_xtgls(
             "rhotype": XTGLS.rhotype,
             "rho_by_entity": tuple(float(r) if u else None for r, u in zip(rho_i, used,
                                                                               strict=True)),
+            # ρ_i beyond ±1 (a panel's residuals trend): only the common ρ is used, which
+            # must lie inside (-1, 1); these are counted so the brief can say so
+            "rho_by_entity_outside_unit": int(np.sum(used & (np.abs(rho_i) >= 1))),
             "panel_variances": tuple(float(s) if t else None for s, t in zip(sigma2, t_i,
                                                                               strict=True)),
             "n_year_dummies": len(periods) - 1,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reporter import messages
 from reporter.config import Config
 from reporter.render import fmt
 from reporter.render.i18n import Translator
@@ -190,7 +191,7 @@ def core_coefficient(model: ModelResult, core: str):
 
 def specifications(results: Results, core: str) -> list[ModelResult]:
     """The models that estimate the core effect, in the order the robustness table lists."""
-    ids = {m.id: m for m in results.models}
+    ids = {m.id: m for m in results.models if m.diagnostics.get("identified", True)}
     return [ids[i] for i in ROBUSTNESS_SPECS if i in ids and core_coefficient(ids[i], core)]
 
 
@@ -218,6 +219,16 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
                   else "table.robustness.draws_random", reps=fmt.integer(boot["reps"]),
                   weights=t(f"table.robustness.weights_{boot['weights']}"))
         notes.append(t("table.robustness.note_boot", draws=draws))
+    left_out = {**results.sensitivity.get("not_estimated", {}),
+                **{m.id: m.diagnostics["not_identified"] for m in results.models
+                   if not m.diagnostics.get("identified", True)}}
+    for model_id, why in left_out.items():
+        label = messages.label(f"model.{model_id}")[t.lang]
+        notes.append(messages.text(why["reason"], t.lang, **{**why, "model": label}))
+    fgls = next((m for m in results.models if m.id == "fgls"), None)
+    if fgls is not None and fgls.diagnostics.get("rho_by_entity_outside_unit"):
+        notes.append(t("table.robustness.note_rho", count=fgls.diagnostics[
+            "rho_by_entity_outside_unit"], rho=fmt.num(fgls.diagnostics["rho"], 3)))
     loo = results.sensitivity.get("leave_one_out")
     if loo:
         names = {e.entity: e.names[t.lang] for e in results.status.entities}
