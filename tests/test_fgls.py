@@ -198,8 +198,8 @@ def test_general_fgls_is_shown_and_counted_only_where_identified(tmp_path):
     from reporter.battery import general_fgls_unidentified
     from reporter.config import load_config
     from reporter.load import load_panel
-    from reporter.render.i18n import Translator, load_catalogue
     from reporter.render.html import DEFAULT_TEMPLATES
+    from reporter.render.i18n import Translator, load_catalogue
     from reporter.render.tables import robustness_table, specifications
 
     city = ROOT / "data" / "zhejiang_hightech.toml"
