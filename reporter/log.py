@@ -43,6 +43,12 @@ def run_log(folder: Path) -> Iterator[Path]:
     handler.setFormatter(logging.Formatter(FORMAT))
     LOGGER.addHandler(handler)
     LOGGER.setLevel(logging.INFO)
+    # a library's warning (numpy's "invalid value", pandas') goes to the log, never to the
+    # screen of a cron job: the run's own messages are what the user reads there
+    py_warnings = logging.getLogger("py.warnings")
+    py_warnings.addHandler(handler)
+    propagate, py_warnings.propagate = py_warnings.propagate, False
+    logging.captureWarnings(True)
     try:
         yield path
     except ReporterError as error:
@@ -57,6 +63,9 @@ def run_log(folder: Path) -> Iterator[Path]:
         _traceback_in[id(exc)] = path
         raise
     finally:
+        logging.captureWarnings(False)
+        py_warnings.propagate = propagate
+        py_warnings.removeHandler(handler)
         LOGGER.removeHandler(handler)
         handler.close()
 

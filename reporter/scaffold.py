@@ -237,6 +237,23 @@ class Problem:
                 for lang in messages.LANGUAGES]
 
 
+def _key_line(path: Path, dotted: str) -> int | None:
+    """The line of `dotted`'s last part in a catalogue file, after its table's header."""
+    *table, name = dotted.split(".")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    inside = not table
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if text.startswith("["):
+            inside = text.strip("[]").strip() == ".".join(table)
+        elif inside and re.match(rf"{re.escape(name)}\s*=", text):
+            return number
+    return None
+
+
 def check_templates(folder: Path) -> tuple[list[Problem], int]:
     """Every error found in `folder` (read before the defaults), and the number of
     template files checked."""
@@ -270,8 +287,12 @@ def check_templates(folder: Path) -> tuple[list[Problem], int]:
         except InputError as exc:
             detail = str(exc.params.get("detail", ""))
             where = re.search(r"at line (\d+)", detail)
-            problems.append(Problem.of(exc.params.get("file", folder),
-                                       int(where.group(1)) if where else "?",
+            line: int | str = int(where.group(1)) if where else "?"
+            if "key" in exc.params:  # one entry is wrong: name it, and its line if found
+                key = str(exc.params["key"])
+                detail = f"`{key}`: {detail}"
+                line = _key_line(Path(str(exc.params.get("file", ""))), key) or line
+            problems.append(Problem.of(exc.params.get("file", folder), line,
                                        "templates.catalogue", detail=detail))
     missing: dict[str, set[str]] = {lang: set() for lang in messages.LANGUAGES}
     for file, line, key in keys:

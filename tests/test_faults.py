@@ -379,3 +379,14 @@ def test_sigkill_between_manifest_and_swap_keeps_the_brief_and_next_run_clears(t
     with Staging(target) as staging:  # the next run clears it
         assert _hidden(tmp_path / "out") == [staging.path.name]
     assert _hidden(tmp_path / "out") == []
+
+
+def test_library_warnings_go_to_the_log_not_the_screen(tmp_path, capsys):
+    import warnings
+
+    from reporter.log import run_log
+
+    with run_log(tmp_path):
+        warnings.warn("invalid value encountered in divide", RuntimeWarning, stacklevel=1)
+    assert "invalid value" not in capsys.readouterr().err
+    assert "invalid value encountered" in (tmp_path / "reporter.log").read_text()

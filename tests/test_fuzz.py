@@ -21,9 +21,12 @@ from hypothesis import strategies as st
 
 from reporter.cli import main
 
+ROOT = Path(__file__).resolve().parent.parent
+
 SETTINGS = settings(derandomize=True, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 TRIED: Counter[str] = Counter()
+EXITS: Counter[int] = Counter()  # every invocation's exit code
 
 CITIES = ["杭州", "宁波", "温州"]
 YEARS = [2020, 2021, 2022, 2023]
@@ -46,6 +49,9 @@ winsorize = false
 dependent = "y"
 core = "x"
 controls = ["c"]
+
+[inference]
+reps = 999
 """
 
 
@@ -65,7 +71,9 @@ def report_count(request):
     yield
     total = sum(TRIED.values())
     line = f"test_fuzz: {total} malformed cases tried, each through validate and run: " + \
-        ", ".join(f"{kind} {n}" for kind, n in sorted(TRIED.items()))
+        ", ".join(f"{kind} {n}" for kind, n in sorted(TRIED.items())) + \
+        "; exit codes of their invocations: " + \
+        ", ".join(f"{code}: {n}" for code, n in sorted(EXITS.items()))
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
         print(f"\n{line}")
@@ -89,6 +97,7 @@ def _check(files: dict[str, bytes], kind: str, tokens: tuple[str, ...],
                      ["run", "--config", config, "--output", str(folder / "out"),
                       "--format", "json"]):
             result = runner.invoke(main, args)
+            EXITS[result.exit_code] += 1
             text = result.output
             if estimation and args[0] == "validate":
                 assert result.exit_code == 0, (kind, text)
@@ -118,8 +127,9 @@ KEYS = {  # key -> values of a wrong type or shape for it
     "model.core": ["{ a = 1 }", '"xx"', '"y"'],
     "model.controls": ['"c"', "[1, 2]", '["c", "c"]', '["x"]', '["zz"]'],
     "prepare.winsorize": ["true", '"yes"', "[0.5]", "[0.9, 0.1]", "[0, 2]"],
+    "inference.reps": ["1000000000", "100000", "10", '"many"', "9999.5"],
 }
-SECTIONS = ("study", "data", "prepare", "model")
+SECTIONS = ("study", "data", "prepare", "model", "inference")
 REQUIRED = ("study.id", "study.title", "study.region", "study.year", "data.path",
             "data.entity", "data.time", "model.dependent", "model.core")
 
@@ -142,7 +152,8 @@ def _set(text: str, dotted: str, value: str | None) -> str:
 CONFIG_KINDS = ("wrong_type", "unknown_key", "missing", "not_utf8", "syntax")
 DATA_KINDS = ("empty", "header_only", "duplicate_column", "duplicate_row", "text_in_number",
               "merged_header", "several_sheets", "gbk_as_utf8", "all_missing", "one_entity",
-              "one_year", "missing_cells", "collinear")
+              "one_year", "missing_cells", "infinite", "infinite_parquet",
+              "constant_dependent", "share_zero", "share_negative", "collinear")
 
 
 @st.composite
@@ -266,6 +277,28 @@ def bad_data(draw, kind: str) -> tuple[str, dict[str, bytes], tuple[str, ...], b
         data, tokens = _csv(frame[frame["city"] == CITIES[row % 3]]), ("`city`",)
     elif kind == "one_year":
         data, tokens = _csv(frame[frame["year"] == 2023]), ("`year`",)
+    elif kind in {"infinite", "infinite_parquet"}:
+        rows = draw(st.lists(st.integers(0, len(frame) - 1), min_size=1, max_size=3))
+        frame.loc[rows, column] = draw(st.sampled_from([float("inf"), float("-inf")]))
+        tokens = (f"row {min(rows) + 2}",)
+        if kind == "infinite_parquet":
+            buffer = io.BytesIO()
+            frame.to_parquet(buffer)
+            config = config.replace('"panel.csv"', '"panel.parquet"')
+            return kind, {"study.toml": config.encode(), "panel.parquet": buffer.getvalue()}, \
+                (f"`{column}`",), False
+        data = _csv(frame)
+    elif kind == "constant_dependent":
+        frame["y"] = draw(st.sampled_from([0.0, 1.5, -3.0]))
+        data, tokens = _csv(frame), ("`y`",)
+    elif kind in {"share_zero", "share_negative"}:
+        frame["trade"] = 1.0 + frame["x"]
+        if kind == "share_zero":
+            frame.loc[frame["year"] == YEARS[row % len(YEARS)], "trade"] = 0.0
+        else:
+            frame.loc[row, "trade"] = -draw(st.floats(0.01, 1e6))
+        config = config + '\n[status]\nshare = "trade"\n'
+        data, tokens = _csv(frame), ("`status.share`",)
     else:  # passes validation; the battery cannot estimate (exit 3)
         frame["c"] = draw(st.sampled_from([2.0, -0.5, 3.0])) * frame["x"]
         tokens = ("问题变量：c", "问题变量：x", "variable(s): c", "variable(s): x")
@@ -292,6 +325,95 @@ def _not_a_number(text: str) -> bool:
 def test_malformed_data(kind, data):
     kind, files, tokens, estimation = data.draw(bad_data(kind))
     _check(files, f"data.{kind}", tokens, estimation)
+
+
+# --- an editor's templates, catalogues and rules ---------------------------------------
+
+EDITOR_KINDS = ("self_include", "recursive_macro", "huge_range", "python_error",
+                "format_width", "placeholder_attribute", "recommendation_no_id",
+                "recommendation_no_language", "recommendation_unknown_placeholder",
+                "rule_bad_arguments", "laggard_quantile")
+
+
+@st.composite
+def bad_editor_files(draw, kind: str) -> tuple[dict[str, str], tuple[str, ...]]:
+    """An editor's folder with one mistake of `kind`; the words its message must hold."""
+    if kind == "self_include":
+        name = draw(st.sampled_from(["brief.html.j2", "macros.html.j2"]))
+        return {name: f'{{% include "{name}" %}}',
+                "brief.html.j2" if name != "brief.html.j2" else "x.j2":
+                '{% include "macros.html.j2" %}'}, ("calls itself",)
+    if kind == "recursive_macro":
+        depth = draw(st.integers(1, 3))
+        return {"brief.html.j2": "{% macro m(n) %}{{ m(n + " + str(depth) + ") }}"
+                                 "{% endmacro %}{{ m(0) }}"}, ("calls itself",)
+    if kind == "huge_range":
+        size = draw(st.integers(10**6, 10**15))
+        return {"brief.html.j2": f"{{% for i in range({size}) %}}{{% endfor %}}"}, \
+            ("OverflowError",)
+    if kind == "python_error":
+        expression = draw(st.sampled_from(["1 + 'a'", "1 / 0", "[1][5]", "{}['k'] + 1"]))
+        return {"brief.html.j2": f"{{{{ {expression} }}}}"}, ("brief.html.j2",)
+    if kind == "format_width":
+        width = draw(st.integers(101, 10**12))
+        spec = draw(st.sampled_from([f"{width}", f">{width}", f".{width}f", f"0{width}d"]))
+        return {"i18n/en.toml": f'[cover]\nkicker = "{{year:{spec}}}"\n'}, ("go up to 100",)
+    if kind == "placeholder_attribute":
+        tail = draw(st.sampled_from([".__class__", "[0]", ".real", "!r.x"]))
+        return {"i18n/zh.toml": f'[cover]\nkicker = "{{year{tail}}}"\n'}, ("cover.kicker",)
+    if kind.startswith("recommendation"):
+        entry = {"id": '"x_1"', "zh": '"中文"', "en": '"English"'}
+        if kind == "recommendation_no_id":
+            del entry["id"]
+            words = ("recommendation #1.id",)
+        elif kind == "recommendation_no_language":
+            lang = draw(st.sampled_from(["zh", "en"]))
+            del entry[lang]
+            words = (f"recommendation.x_1.{lang}",)
+        else:
+            name = draw(st.from_regex(r"[a-z]{2,8}", fullmatch=True))
+            assume(name not in {"core", "dependent", "region", "leader", "laggards", "item"})
+            entry["zh"] = entry["en"] = f'"{{{name}}}"'
+            words = (f"{{{name}}} is not one of",)
+        body = "".join(f"{k} = {v}\n" for k, v in entry.items())
+        return {"recommendations.toml": f"[[recommendation]]\n{body}"}, words
+    if kind == "rule_bad_arguments":
+        expression = draw(st.sampled_from(["[] | max > 1", "range(10**12) | length > 1",
+                                           "1 / 0 > 1", "(max_vif ~ 'a') > 1"]))
+        return {"rules.toml": f'[warnings]\nhigh_vif = "{expression}"\n'}, ("high_vif",)
+    quantile = draw(st.sampled_from(["0", "1", "1.5", "-0.2", '"low"', "true"]))
+    return {"rules.toml": f"[laggards]\nquantile = {quantile}\n"}, ("laggards.quantile",)
+
+
+@pytest.mark.parametrize("kind", EDITOR_KINDS)
+@settings(SETTINGS, max_examples=6)
+@given(data=st.data())
+def test_malformed_editor_files(kind, data):
+    """Through `run --templates` and `templates check`: exit 2, both languages, the file."""
+    files, words = data.draw(bad_editor_files(kind))
+    TRIED[f"editor.{kind}"] += 1
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "tpl"
+        for name, text in files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8")
+        sample = ROOT / "data" / "zhejiang_hightech.toml"  # a study that runs: 12 cities
+        (Path(tmp) / "study.toml").write_text(sample.read_text(encoding="utf-8").replace(
+            'path = "', f'path = "{sample.parent}/'), encoding="utf-8")
+        invocations = [["run", "--config", str(Path(tmp) / "study.toml"), "--output",
+                        str(Path(tmp) / "out"), "--lang", "en", "--format", "html",
+                        "--templates", str(folder)]]
+        if not kind.startswith(("rule", "laggard", "recommendation")):
+            invocations.append(["templates", "check", str(folder)])
+        for args in invocations:
+            result = CliRunner().invoke(main, args)
+            EXITS[result.exit_code] += 1
+            text = result.output
+            assert result.exit_code == 2, (kind, args[0], text, result.exception)
+            assert "Traceback" not in text and "Internal error" not in text, (kind, text)
+            assert "错误" in text and "Error" in text, (kind, text)
+            assert any(w in text for w in words), (kind, words, text)
+        assert not (Path(tmp) / "out" / "zhejiang-hightech" / "2023").exists()
 
 
 def test_the_base_case_is_valid(tmp_path):

@@ -100,6 +100,9 @@ def random_effects(frame: pd.DataFrame, design: PanelDesign, dependent: str,
                                   variables="between design") from None
         quad = float(t_i @ (ym - zm @ between) ** 2)
         m_nu, m_eta = n_e - k - 1, nobs - trace
+    if m_nu <= 0 or m_eta <= 0:  # the between regression has no residual df
+        raise EstimationError("estimate.re_between_df", model=model_id, n_entities=n_e,
+                              needed=k + 2)
     sigma2_indiv = max((quad - m_nu * sigma2_idios) / m_eta, 0.0)
 
     theta_i = 1.0 - np.sqrt(sigma2_idios / (t_i * sigma2_indiv + sigma2_idios))
