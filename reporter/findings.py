@@ -22,6 +22,7 @@ from reporter.bundled import TEMPLATES
 from reporter.config import Config
 from reporter.errors import InputError
 from reporter.literals import LANGUAGES
+from reporter.messages import Both
 from reporter.results import Coefficient, Finding, ModelResult, Status, TestResult
 
 DEFAULT_RULE_DIRS = (TEMPLATES,)
@@ -73,7 +74,8 @@ def load_rules(dirs: Sequence[Path] = DEFAULT_RULE_DIRS) -> Rules:
         if catalogue_path.is_file():
             entries = _read(catalogue_path).get("recommendation", [])
             if not isinstance(entries, list):
-                raise _bad(catalogue_path, "recommendation", "must be [[recommendation]] tables")
+                raise _bad(catalogue_path, "recommendation", "must be [[recommendation]] tables",
+                           "须为 [[recommendation]] 表")
             for number, entry in enumerate(entries, 1):
                 _check_recommendation(entry, catalogue_path, number)
                 catalogue[entry["id"]] = {**entry, "_file": catalogue_path}
@@ -82,17 +84,21 @@ def load_rules(dirs: Sequence[Path] = DEFAULT_RULE_DIRS) -> Rules:
     for name, table in [*grades.items(), ("warnings", warnings)]:
         for key, expression in table.items():
             if not isinstance(expression, str):
-                raise _bad(rules_file, f"{name}.{key}", "must be a text (a Jinja expression)")
+                raise _bad(rules_file, f"{name}.{key}", "must be a text (a Jinja expression)",
+                           "须为文本（Jinja 表达式）")
     order, most = keys.get("order", ()), keys.get("max", 5)
     quantile = keys.get("laggards.quantile", 0.25)
     if not isinstance(order, list) or not all(isinstance(k, str) for k in order):
-        raise _bad(rules_file, "key_messages.order", "must be a list of finding names")
+        raise _bad(rules_file, "key_messages.order", "must be a list of finding names",
+                   "须为结论名称的列表")
     if isinstance(most, bool) or not isinstance(most, int) or most < 1:
-        raise _bad(rules_file, "key_messages.max", f"must be a whole number ≥ 1, not {most!r}")
+        raise _bad(rules_file, "key_messages.max", f"must be a whole number ≥ 1, not {most!r}",
+                   f"须为不小于 1 的整数，而不是 {most!r}")
     if isinstance(quantile, bool) or not isinstance(quantile, int | float) \
             or not 0 < quantile < 1:
         raise _bad(rules_file, "laggards.quantile",
-                   f"must be a number between 0 and 1, not {quantile!r}")
+                   f"must be a number between 0 and 1, not {quantile!r}",
+                   f"须为 0 与 1 之间的数，而不是 {quantile!r}")
     return Rules(grades=grades, warnings=warnings, key_messages=tuple(order),
                  max_key_messages=most, laggard_quantile=float(quantile),
                  recommendations=tuple(catalogue.values()), sources=sources)
@@ -103,8 +109,8 @@ RECOMMENDATION_PLACEHOLDERS = ("core", "dependent", "region", "leader", "laggard
 _ID = re.compile(r"[a-z0-9_]+")
 
 
-def _bad(file: Path, key: str, detail: str) -> InputError:
-    return InputError("findings.bad_entry", file=file, key=key, detail=detail)
+def _bad(file: Path, key: str, en: str, zh: str) -> InputError:
+    return InputError("findings.bad_entry", file=file, key=key, detail=Both(zh=zh, en=en))
 
 
 def _check_recommendation(entry: Any, file: Path, number: int) -> None:
@@ -114,24 +120,29 @@ def _check_recommendation(entry: Any, file: Path, number: int) -> None:
 
     where = f"recommendation #{number}"
     if not isinstance(entry, dict):
-        raise _bad(file, where, "must be a table")
+        raise _bad(file, where, "must be a table", "须为表")
     ident = entry.get("id")
     if not isinstance(ident, str) or not _ID.fullmatch(ident):
-        raise _bad(file, f"{where}.id", f"must be a snake_case name, not {ident!r}")
+        raise _bad(file, f"{where}.id", f"must be a snake_case name, not {ident!r}",
+                   f"须为小写字母、数字与下划线组成的名称，而不是 {ident!r}")
     where = f"recommendation.{ident}"
     found = {}
     for lang in LANGUAGES:
         text = entry.get(lang)
         if not isinstance(text, str) or not text.strip():
-            raise _bad(file, f"{where}.{lang}", "is missing: give the text in both languages")
+            raise _bad(file, f"{where}.{lang}", "is missing: give the text in both languages",
+                       "缺失：请给出两种语言的文本")
         found[lang] = check_message(text, file, f"{where}.{lang}", RECOMMENDATION_PLACEHOLDERS)
     if found["zh"] != found["en"]:
-        raise _bad(file, where, f"zh uses {sorted(found['zh'])} and en {sorted(found['en'])}: "
-                                "use the same placeholders in both")
+        zh, en = sorted(found["zh"]), sorted(found["en"])
+        raise _bad(file, where, f"zh uses {zh} and en {en}: use the same placeholders in both",
+                   f"zh 使用 {zh}，en 使用 {en}：两种语言须使用相同的占位符")
     if not isinstance(entry.get("when", "true"), str):
-        raise _bad(file, f"{where}.when", "must be a text (a Jinja expression)")
+        raise _bad(file, f"{where}.when", "must be a text (a Jinja expression)",
+                   "须为文本（Jinja 表达式）")
     if entry.get("for_each", "moderation") not in ("moderation", "mechanism"):
-        raise _bad(file, f"{where}.for_each", "must be \"moderation\" or \"mechanism\"")
+        raise _bad(file, f"{where}.for_each", 'must be "moderation" or "mechanism"',
+                   '须为 "moderation" 或 "mechanism"')
 
 
 @cache

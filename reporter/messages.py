@@ -34,9 +34,21 @@ def catalogue() -> dict[str, dict[str, str]]:
 
 
 def text(key: str, lang: str, /, **params: object) -> str:
-    """The message `key` in `lang`, with `params` filled in."""
+    """The message `key` in `lang`, with `params` filled in; a parameter given in both
+    languages (`Both`) fills in the one of `lang`."""
     entry = catalogue()[key]
-    return entry[lang].format(**params)
+    return entry[lang].format(**{name: value[lang] if isinstance(value, Both) else value
+                                 for name, value in params.items()})
+
+
+class Both(dict):
+    """A parameter of a message in both languages: `Both(zh="…", en="…")`."""
+
+    def __str__(self) -> str:
+        return self.get("en", "")
+
+    def __hash__(self) -> int:  # a Problem (frozen) holds it
+        return hash(tuple(sorted(self.items())))
 
 
 def placeholders(key: str, lang: str) -> set[str]:

@@ -224,12 +224,13 @@ class Problem:
     file: str
     line: int | str
     key: str
-    params: tuple[tuple[str, str], ...] = ()
+    params: tuple[tuple[str, str | messages.Both], ...] = ()
 
     @classmethod
     def of(cls, file: object, line: object, message: str, /, **params: object) -> Problem:
         line = line if isinstance(line, int) else str(line)
-        return cls(str(file), line, message, tuple((k, str(v)) for k, v in params.items()))
+        return cls(str(file), line, message, tuple(
+            (k, v if isinstance(v, messages.Both) else str(v)) for k, v in params.items()))
 
     def lines(self) -> list[str]:
         """`file:line: message`, in Chinese then English."""
@@ -285,12 +286,15 @@ def check_templates(folder: Path) -> tuple[list[Problem], int]:
         try:
             catalogues[lang] = load_catalogue(dirs, lang)
         except InputError as exc:
-            detail = str(exc.params.get("detail", ""))
-            where = re.search(r"at line (\d+)", detail)
+            raw = exc.params.get("detail", "")
+            where = re.search(r"at line (\d+)", str(raw))
             line: int | str = int(where.group(1)) if where else "?"
+            detail: str | messages.Both = raw if isinstance(raw, messages.Both) else str(raw)
             if "key" in exc.params:  # one entry is wrong: name it, and its line if found
                 key = str(exc.params["key"])
-                detail = f"`{key}`: {detail}"
+                detail = messages.Both({
+                    lang: f"`{key}`: {raw[lang] if isinstance(raw, messages.Both) else raw}"
+                    for lang in messages.LANGUAGES})
                 line = _key_line(Path(str(exc.params.get("file", ""))), key) or line
             problems.append(Problem.of(exc.params.get("file", folder), line,
                                        "templates.catalogue", detail=detail))
@@ -435,8 +439,14 @@ def _render(dirs: list[Path], missing: dict[str, set[str]]) -> list[Problem]:
                 found.append(Problem.of(file, line, "templates.error",
                                         detail=f"{type(exc).__name__}: {exc}"))
         hide = f"'{stub}', "  # the stand-ins' folder is ours, not the editor's
-        return [Problem(p.file, p.line, p.key,
-                        tuple((k, v.replace(hide, "")) for k, v in p.params)) for p in found]
+
+        def clean(value: str | messages.Both) -> str | messages.Both:
+            if isinstance(value, messages.Both):
+                return messages.Both({k: v.replace(hide, "") for k, v in value.items()})
+            return value.replace(hide, "")
+
+        return [Problem(p.file, p.line, p.key, tuple((k, clean(v)) for k, v in p.params))
+                for p in found]
 
 
 def _from_error(exc: InputError, lang: str) -> Problem:
@@ -447,8 +457,9 @@ def _from_error(exc: InputError, lang: str) -> Problem:
     file, line = exc.params.get("file"), exc.params.get("line", "?")
     if file is None:
         file, line = html._template_location(exc, BRIEF_TEMPLATE)
-    return Problem.of(file, line, "templates.error",
-                      detail=exc.params.get("detail", exc.message("en")))
+    detail = exc.params.get("detail") or messages.Both(
+        {lang: exc.message(lang) for lang in messages.LANGUAGES})
+    return Problem.of(file, line, "templates.error", detail=detail)
 
 
 @contextmanager

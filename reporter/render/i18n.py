@@ -14,6 +14,7 @@ from pathlib import Path
 from string import Formatter
 
 from reporter.errors import InputError
+from reporter.messages import Both
 
 MAX_FORMAT_NUMBER = 100  # a width or precision in `{x:>10.3f}`; more is a typo or an attack
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -32,16 +33,18 @@ def check_message(text: str, file: Path, key: str,
     names = set()
     for name, spec in fields:
         if not _PLAIN.fullmatch(name):
-            raise InputError("render.bad_message", file=file, key=key,
-                             detail=f"{{{name}}}: a placeholder is a plain name")
+            raise InputError("render.bad_message", file=file, key=key, detail=Both(
+                en=f"{{{name}}}: a placeholder is a plain name",
+                zh=f"{{{name}}}：占位符只能是简单的名称"))
         numbers = [int(n) for n in re.findall(r"\d+", spec or "")]
         if "{" in (spec or "") or any(n > MAX_FORMAT_NUMBER for n in numbers):
-            raise InputError("render.bad_message", file=file, key=key,
-                             detail=f"{{{name}:{spec}}}: widths and precisions go up to "
-                                    f"{MAX_FORMAT_NUMBER}")
+            raise InputError("render.bad_message", file=file, key=key, detail=Both(
+                en=f"{{{name}:{spec}}}: widths and precisions go up to {MAX_FORMAT_NUMBER}",
+                zh=f"{{{name}:{spec}}}：宽度与精度最多为 {MAX_FORMAT_NUMBER}"))
         if allowed is not None and name not in allowed:
-            raise InputError("render.bad_message", file=file, key=key,
-                             detail=f"{{{name}}} is not one of {{{'}, {'.join(sorted(allowed))}}}")
+            known = "{" + "}, {".join(sorted(allowed)) + "}"
+            raise InputError("render.bad_message", file=file, key=key, detail=Both(
+                en=f"{{{name}}} is not one of {known}", zh=f"{{{name}}} 不在可用的 {known} 之中"))
         names.add(name)
     return names
 
