@@ -65,6 +65,8 @@ class RunSummary:
     files: tuple[str, ...]
     seconds: dict[str, float]
     wall: float = 0.0  # the run's wall time, from before the config was read
+    results: Results | None = None
+    config: Config | None = None
 
 
 def created_at() -> dt.datetime:
@@ -159,7 +161,7 @@ def analyse(config: Config, timer: Timer, *, rule_dirs: Sequence[Path] | None = 
                    recommendations=recommended)
 
 
-def run(config_path: str | Path | None = None, output_root: str | Path = "output",
+def run(config_path: str | Path | Config | None = None, output_root: str | Path = "output",
         langs: Sequence[str] = DEFAULT_LANGS, formats: Sequence[str] = DEFAULT_FORMATS,
         template_dirs: Sequence[Path] | None = None,
         on_stage: Callable[[str], None] | None = None, render_jobs: int = 0) -> RunSummary:
@@ -176,7 +178,8 @@ def run(config_path: str | Path | None = None, output_root: str | Path = "output
         renderer = start_renderer(processes)  # warms up meanwhile
         try:
             with timer.stage("config"):
-                config = load_config(config_path)
+                config = (config_path if isinstance(config_path, Config)
+                          else load_config(config_path))
             target = Path(output_root).resolve() / config.study.id / str(config.study.year)
             with run_log(target.parent.parent):
                 LOGGER.info("run %s (pid %d) -> %s", config.path, os.getpid(), target)
@@ -332,4 +335,5 @@ def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
     except OSError as exc:  # a full disk, a quota, a read-only folder
         raise write_failed(target, exc) from None
     files = tuple(sorted(p.name for p in target.iterdir() if p.is_file()))
-    return RunSummary(output=target, files=files, seconds=timer.seconds, wall=timer.wall())
+    return RunSummary(output=target, files=files, seconds=timer.seconds, wall=timer.wall(),
+                      results=results, config=config)
