@@ -49,6 +49,11 @@ class DataConfig:
     time: str
     sheet: str | None = None
     entity_names_en: str | None = None
+    header: tuple[int, ...] = (1,)  # the header's row; two rows: a name row and a unit row
+    layout: literals.Layout = "long"
+    missing_markers: tuple[str, ...] | None = None  # None: the yearbook's (load.MISSING)
+    total: str | None = None  # a whole-region row: out of models and ranks, the total
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -316,6 +321,25 @@ def _label(value: Any, ctx: _Ctx, key: str) -> Label:
                    got=_type_name(value))
 
 
+def _header(value: Any, ctx: _Ctx, key: str) -> tuple[int, ...]:
+    """`header = 3`, or `[2, 3]` for a name row above a unit row (1-based, as Excel shows)."""
+    rows = [value] if not isinstance(value, list) else value
+    ok = (1 <= len(rows) <= 2 and all(isinstance(r, int) and not isinstance(r, bool)
+                                       and 1 <= r <= 1000 for r in rows)
+          and (len(rows) == 1 or rows[1] == rows[0] + 1))
+    if not ok:
+        raise ctx.fail("config.bad_header", key, value=value)
+    return tuple(rows)
+
+
+def _markers(value: Any, ctx: _Ctx, key: str) -> tuple[str, ...]:
+    """Cells read as missing; an empty cell always is."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ctx.fail("config.wrong_type", key, expected="array of strings / 字符串数组",
+                       got=_type_name(value))
+    return tuple(value)
+
+
 def _choice(allowed: tuple[str, ...]) -> Check:
     def check(value: Any, ctx: _Ctx, key: str) -> str:
         if value not in allowed:
@@ -442,7 +466,10 @@ _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
     "study": {"id": (_study_id, True), "title": (_label, True), "region": (_label, True),
               "year": (_integer, True), "illustrative": (_boolean, False)},
     "data": {"path": (_string, True), "entity": (_string, True), "time": (_string, True),
-             "sheet": (_string, False), "entity_names_en": (_string, False)},
+             "sheet": (_string, False), "entity_names_en": (_string, False),
+             "header": (_header, False), "layout": (_choice(literals.LAYOUTS), False),
+             "missing_markers": (_markers, False), "total": (_string, False),
+             "exclude": (_names, False)},
     "prepare": {"winsorize": (_winsorize, False), "interpolate": (_interpolate, False),
                 "extrapolate": (_extrapolate, False), "ratio": (_new_columns(2), False),
                 "log": (_new_columns(1), False), "growth": (_new_columns(1), False),
@@ -640,15 +667,19 @@ def _check_build_order(prepare: PrepareConfig, indices: Mapping[str, IndexConfig
 
 
 def _check_model_roles(model: ModelConfig, ctx: _Ctx) -> None:
-    """A variable plays one role: the dependent is not also a regressor, and so on."""
+    """A variable plays one role (the dependent is not also a regressor, and so on), except
+    that a control may also be a moderator."""
     roles = [("model.core", (model.core,)), ("model.controls", model.controls),
              ("model.moderators", model.moderators), ("model.mediators", model.mediators),
              ("model.instruments", model.instruments)]
     if model.heterogeneity is not None:
         roles.append(("model.heterogeneity", (model.heterogeneity,)))
     seen: dict[str, str] = {model.dependent: "model.dependent"}
+    # a control may also be a moderator (Stata's c.x##c.z with z among the controls): the
+    # moderation model then has it once, as the interaction's main effect
+    compatible = {frozenset({"model.controls", "model.moderators"})}
     for key, names in roles:
         for name in names:
-            if name in seen:
+            if name in seen and frozenset({seen[name], key}) not in compatible:
                 raise ctx.fail("config.role_conflict", key, name=name, other=seen[name])
-            seen[name] = key
+            seen.setdefault(name, key)

@@ -165,7 +165,12 @@ def evaluate(expression: str, facts: Mapping[str, Any], *, file: Path | str,
 
     try:
         return bool(_compiled(expression)(**facts))
-    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError,
+    except TypeError as exc:
+        if "NoneType" in str(exc):  # a fact the study lacks (no controls: no VIF): false
+            return False
+        raise InputError("findings.rule", file=file, key=key, expression=expression,
+                         detail=str(exc)) from None
+    except (TemplateError, ValueError, ArithmeticError, LookupError,
             RecursionError, MemoryError) as exc:
         raise InputError("findings.rule", file=file, key=key, expression=expression,
                          detail=str(exc)) from None

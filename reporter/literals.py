@@ -9,9 +9,11 @@ OutputFormat = Literal["pdf", "html", "json"]
 ClusterBy = Literal["entity"]
 Parentheses = Literal["t", "se"]
 BootWeights = Literal["auto", "rademacher", "webb"]
+Layout = Literal["long", "wide"]  # one table / one sheet per variable, years across
 
 LANGUAGES: tuple[str, ...] = get_args(Language)
 OUTPUT_FORMATS: tuple[str, ...] = get_args(OutputFormat)
 CLUSTER_BY: tuple[str, ...] = get_args(ClusterBy)
 PARENTHESES: tuple[str, ...] = get_args(Parentheses)
 BOOT_WEIGHTS: tuple[str, ...] = get_args(BootWeights)
+LAYOUTS: tuple[str, ...] = get_args(Layout)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import difflib
 import hashlib
 import io
+import re
 import unicodedata
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +28,22 @@ from reporter.errors import InputError
 MIN_ENTITIES = 2
 MIN_PERIODS = 3
 _ENCODINGS = ("utf-8-sig", "gb18030")
-_MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "none", "-", "--", ".", "…"}
+# the yearbook's "not available" and "negligible" marks and the usual spreadsheet ones; an
+# empty cell is always missing. Compared after NFKC (so "…" is "...", "－" is "-"), lower case
+MISSING = ("—", "–", "-", "--", "…", "..", ".", "/", "NA", "N/A", "#N/A", "nan", "null",
+           "none")
+# rows for the whole region: out of models, ranks and shares, and used as the total
+TOTAL_NAMES = ("全省", "全市", "全区", "全国", "合计", "总计", "全省合计", "全市合计",
+               "全省总计", "全国合计", "Total", "All")
+# a footnote row under the table: its first cell starts so, the rest are empty
+_FOOTNOTE = re.compile(r"^(注|附注|说明|备注|资料来源|数据来源|来源|Notes?\b|Sources?\b)", re.I)
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_YEAR = re.compile(r"^(\d{4})(\.0+)?\s*年?$")
+
+
+def _markers(markers: tuple[str, ...] | None) -> frozenset[str]:
+    chosen = MISSING if markers is None else markers
+    return frozenset({"", *(unicodedata.normalize("NFKC", m).strip().lower() for m in chosen)})
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,11 @@ class Panel:
     # is for estimation; levels, ranks, shares and growth describe the data as they are
     unwinsorized: Mapping[str, pd.Series] = field(
         default_factory=lambda: MappingProxyType({}))
+    # the whole-region rows (data.total or a 全省/合计 row), indexed by time: the reported total
+    totals: pd.DataFrame | None = None
+    # how cells were read: missing markers by kind, numbers with separators or percent signs,
+    # the total's name, entities left out, footnotes under the table
+    reading: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def levels(self) -> pd.DataFrame:
         """The frame with every winsorised column as it was before winsorising."""
@@ -72,8 +94,12 @@ def _clean_header(name: object) -> str:
     return unicodedata.normalize("NFKC", str(name)).replace("\ufeff", "").strip()
 
 
-def read_table(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str | None, str]:
-    """Read the raw table as text cells; returns (frame, encoding, sha256 of the bytes)."""
+def read_table(path: Path, sheet: str | None = None, header: tuple[int, ...] = (1,),
+               layout: str = "long") -> tuple[pd.DataFrame, str | None, str]:
+    """Read the raw table as text cells; returns (frame, encoding, sha256 of the bytes).
+    `header` is the header's row (with a unit row below it: two rows), rows above it are
+    titles; footnote rows under the table end it and go to `frame.attrs["notes"]`. With
+    `layout = "wide"` every worksheet is one variable, entities down and years across."""
     if not path.is_file():
         raise InputError("load.not_found", file=path)
     data = path.read_bytes()
@@ -81,17 +107,23 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str 
     suffix = path.suffix.lower()
     encoding: str | None = None
     try:
+        if layout == "wide":
+            if suffix not in {".xlsx", ".xlsm"}:
+                raise InputError("load.wide_needs_sheets", file=path)
+            return _read_wide(path, header), None, digest
         if suffix in {".csv", ".txt"}:
             text, encoding = _decode(data, path)
             if not text.strip():
                 raise InputError("load.empty", file=path)
             frame = _promote_header(pd.read_csv(
                 io.StringIO(text), dtype=str, keep_default_na=False, header=None,
-                skipinitialspace=True, skip_blank_lines=False), path)
+                skipinitialspace=True, skip_blank_lines=False), path, header=header)
         elif suffix in {".xlsx", ".xlsm"}:
-            frame = _read_excel(path, sheet)
+            frame = _promote_header(_excel_sheet(path, sheet), path, excel=True,
+                                    header=header)
         elif suffix == ".parquet":
             frame = pd.read_parquet(path)
+            frame.index = pd.RangeIndex(2, len(frame) + 2)
         else:
             raise InputError("load.bad_format", file=path, suffix=suffix or "—")
     except InputError:
@@ -100,8 +132,12 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str 
             zipfile.BadZipFile, KeyError) as exc:
         detail = (str(exc).splitlines() or [type(exc).__name__])[0].rstrip(".")
         raise InputError("load.unreadable", file=path, detail=detail) from None
-    # Index rows as the spreadsheet numbers them (header = row 1), then drop blank rows.
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    return _tidy(frame, path), encoding, digest
+
+
+def _tidy(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Drop blank rows, clean the headers, refuse a repeated one."""
+    notes = frame.attrs.get("notes", [])
     blank = frame.apply(lambda col: col.map(_is_blank)).all(axis=1)
     frame = frame.loc[~blank]
     if frame.shape[0] == 0:
@@ -110,7 +146,8 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str 
     duplicated = frame.columns[frame.columns.duplicated()].tolist()
     if duplicated:
         raise InputError("load.duplicate_column", file=path, column=duplicated[0])
-    return frame, encoding, digest
+    frame.attrs["notes"] = notes
+    return frame
 
 
 def _is_blank(value: object) -> bool:
@@ -132,7 +169,7 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
     raise InputError("load.bad_encoding", file=path)
 
 
-def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
+def _excel_sheet(path: Path, sheet: str | None) -> pd.DataFrame:
     with pd.ExcelFile(path, engine="openpyxl") as book:
         names = [str(s) for s in book.sheet_names]
     if sheet is None:
@@ -141,29 +178,107 @@ def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
         sheet = names[0]
     elif sheet not in names:
         raise InputError("load.no_sheet", file=path, sheet=sheet, sheets=", ".join(names))
-    frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl", header=None)
-    return _promote_header(frame, path, excel=True)
+    return pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl", header=None)
 
 
-def _promote_header(raw: pd.DataFrame, path: Path, excel: bool = False) -> pd.DataFrame:
-    """Make the first row the header ourselves, so a repeated name stays repeated (pandas
-    would rename it `y.1`) and reaches the duplicate-column check. A column without a name
-    and without data (a trailing comma) is dropped; one with data is an error."""
-    if raw.shape[0] == 0:
-        return raw
-    names = ["" if _is_blank(v) else _clean_header(v) for v in raw.iloc[0]]
-    frame = raw.iloc[1:].reset_index(drop=True)
+def _read_wide(path: Path, header: tuple[int, ...]) -> pd.DataFrame:
+    """One variable per worksheet (named by the sheet), entities down the first column and
+    years across the header (`2013` or `2013年`), assembled into one long table whose first
+    two columns are `#entity` and `#time` (load_panel names them as the config does). An
+    entity or year missing from one sheet is a gap in that variable, not an error."""
+    sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl",
+                           header=None)
+    long = None
+    notes: list[str] = []
+    for name, raw in sheets.items():
+        variable = _clean_header(name)
+        table = _promote_header(raw, path, excel=True, header=header)
+        notes += table.attrs.get("notes", [])
+        if table.shape[1] < 2:
+            continue  # a sheet of notes
+        years = {}
+        for column in table.columns[1:]:
+            match = _YEAR.match(_clean_header(column))
+            if not match:
+                raise InputError("load.wide_not_year", file=path, sheet=name, column=column)
+            years[column] = int(match.group(1))
+        part = table.rename(columns={table.columns[0]: "#entity", **years})
+        part = part[~part["#entity"].map(_is_blank)]
+        part = part.melt(id_vars="#entity", var_name="#time", value_name=variable)
+        part["#entity"] = part["#entity"].map(lambda v: str(v).strip())
+        long = part if long is None else long.merge(part, on=["#entity", "#time"],
+                                                    how="outer")
+    if long is None:
+        raise InputError("load.no_rows", file=path)
+    long = long.sort_values(["#entity", "#time"], kind="mergesort").reset_index(drop=True)
+    long["#time"] = long["#time"].astype(str)
+    long.index = pd.RangeIndex(2, len(long) + 2)
+    long.attrs["notes"] = notes
+    return _tidy(long, path)
+
+
+def _promote_header(raw: pd.DataFrame, path: Path, excel: bool = False,
+                    header: tuple[int, ...] = (1,)) -> pd.DataFrame:
+    """Make the header row(s) the header ourselves, so a repeated name stays repeated
+    (pandas would rename it `y.1`) and reaches the duplicate-column check; rows above are
+    titles. A unit row under the name row is joined as `name(unit)`. Rows are indexed as
+    the spreadsheet numbers them. A column without a name and without data (a trailing
+    comma) is dropped; one with data is an error (or a title row above the header, which
+    the message points out). Footnote rows (`注：…`, `资料来源：…`) end the table."""
+    if raw.shape[0] < header[-1]:
+        return raw.iloc[0:0]
+    names = ["" if _is_blank(v) else _clean_header(v) for v in raw.iloc[header[0] - 1]]
+    if len(header) == 2:
+        units = ["" if _is_blank(v) else _clean_header(v) for v in raw.iloc[header[1] - 1]]
+        names = [f"{n}({u})" if n and u and not u.startswith("(") else n + u
+                 for n, u in zip(names, units, strict=True)]
+    frame = raw.iloc[header[-1]:].reset_index(drop=True)
+    frame.index = pd.RangeIndex(header[-1] + 1, header[-1] + 1 + len(frame))
     frame.columns = range(frame.shape[1])
+    frame = _cut_footnotes(frame)
     keep = []
     for j, name in enumerate(names):
         if name:
             keep.append(j)
         elif not frame[j].map(_is_blank).all():
+            _title_row(raw, header, path)
             key = "load.merged_header" if excel else "load.blank_header"
             raise InputError(key, file=path, column=f"#{j + 1}")
+    notes = frame.attrs.get("notes", [])
     frame = frame[keep]
     frame.columns = [names[j] for j in keep]
+    frame.attrs["notes"] = notes
     return frame
+
+
+def _cut_footnotes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Everything from the first footnote row on (only its first cell filled, with 注,
+    资料来源, Note, Source …) is notes, not data."""
+    if frame.shape[1] < 2 or frame.empty:
+        return frame
+    first = frame[0].map(lambda v: "" if _is_blank(v) else str(v).strip())
+    rest_blank = frame.iloc[:, 1:].apply(lambda col: col.map(_is_blank)).all(axis=1)
+    footnote = rest_blank & first.map(lambda v: bool(_FOOTNOTE.match(v)))
+    if not footnote.any():
+        return frame
+    at = int(np.flatnonzero(footnote.to_numpy())[0])
+    notes = [v for v in first.iloc[at:] if v]
+    cut = frame.iloc[:at]
+    cut.attrs["notes"] = notes
+    return cut
+
+
+def _title_row(raw: pd.DataFrame, header: tuple[int, ...], path: Path) -> None:
+    """A header row with one filled cell above a full row is a title: say where the header
+    seems to be (`data.header = N`)."""
+    filled = raw.apply(lambda row: int((~row.map(_is_blank)).sum()), axis=1).to_numpy()
+    row = header[0] - 1
+    if raw.shape[1] < 2 or filled[row] != 1:
+        return
+    below = np.flatnonzero(filled[row + 1:] >= max(2, raw.shape[1] // 2))
+    if below.size:
+        raise InputError("load.title_row", file=path, row=header[0],
+                         header=int(row + 1 + below[0] + 1))
 
 
 def _require_column(frame: pd.DataFrame, column: str, path: Path, key: str) -> None:
@@ -174,21 +289,36 @@ def _require_column(frame: pd.DataFrame, column: str, path: Path, key: str) -> N
                          columns=", ".join(map(str, frame.columns)))
 
 
-def _numeric(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
-    """Parse one column as numbers; a cell that is not a number is named by row and column."""
+def _numeric(frame: pd.DataFrame, column: str, path: Path,
+             markers: frozenset[str] = _markers(None),
+             seen: dict[str, Any] | None = None) -> pd.Series:
+    """Parse one column as numbers as a yearbook writes them: `markers` are missing,
+    thousands separators (`1,234.5`) and full-width digits are read, `12.3%` is 0.123. A
+    cell that is none of these is named by row and column. `seen` counts each kind."""
     raw = frame[column]
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         return _finite(raw.astype(float), raw, column, path)
     text = raw.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
                    else unicodedata.normalize("NFKC", str(v)).strip())
-    blank = text.str.lower().isin(_MISSING_TOKENS)
-    values = pd.to_numeric(text.where(~blank), errors="coerce")
+    lowered = text.str.lower()
+    blank = lowered.isin(markers)
+    separated = text.str.match(_THOUSANDS) & ~blank
+    percent = text.str.endswith("%") & ~blank
+    cleaned = text.where(~separated, text.str.replace(",", "", regex=False))
+    cleaned = cleaned.where(~percent, cleaned.str[:-1].str.strip())
+    values = pd.to_numeric(cleaned.where(~blank), errors="coerce")
+    values = values.where(~percent, values / 100)
     bad = values.isna() & ~blank
     if bad.any():
         position = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError("load.not_numeric", file=path, row=int(raw.index[position]),
                          column=column,
                          value=str(raw.iloc[position])[:40], count=int(bad.sum()))
+    if seen is not None:
+        for marker, count in text[blank & text.ne("")].value_counts().items():
+            seen["missing_markers"][marker] = seen["missing_markers"].get(marker, 0) + count
+        seen["thousands_separators"] += int(separated.sum())
+        seen["percent_signs"] += int(percent.sum())
     return _finite(values.astype(float), raw, column, path)
 
 
@@ -208,14 +338,19 @@ def load_panel(config: Config) -> Panel:
     """Read `config.data.path` and check it against the model the config declares."""
     spec = config.data
     path = spec.path
-    frame, encoding, digest = read_table(path, spec.sheet)
-    _require_column(frame, spec.entity, path, "data.entity")
-    _require_column(frame, spec.time, path, "data.time")
+    frame, encoding, digest = read_table(path, spec.sheet, spec.header, spec.layout)
+    notes = list(frame.attrs.get("notes", []))
+    if spec.layout == "wide":
+        frame = frame.rename(columns={"#entity": spec.entity, "#time": spec.time})
     derived = config.derived()  # made by [prepare] or [indices], not read from the file
     model_columns = [v for v in config.model.variables if v not in derived]
+    raw_inputs = {c: k for c, k in config.raw_inputs().items() if c not in model_columns}
+    frame = _as_configured(frame, [spec.entity, spec.time, *model_columns, *raw_inputs,
+                                   spec.entity_names_en, config.model.heterogeneity])
+    _require_column(frame, spec.entity, path, "data.entity")
+    _require_column(frame, spec.time, path, "data.time")
     for variable in model_columns:
         _require_column(frame, variable, path, "model")
-    raw_inputs = {c: k for c, k in config.raw_inputs().items() if c not in model_columns}
     for column, key in raw_inputs.items():
         _require_column(frame, column, path, key)
     if spec.entity_names_en:
@@ -239,11 +374,16 @@ def load_panel(config: Config) -> Panel:
                          column=spec.time,
                          value=str(frame[spec.time].iloc[position])[:40])
     out[spec.time] = time.astype(int)
+    markers = _markers(spec.missing_markers)
+    seen: dict[str, Any] = {"missing_markers": {}, "thousands_separators": 0,
+                            "percent_signs": 0}
     for variable in [*model_columns, *raw_inputs]:  # raw inputs may have gaps: see prepare
-        out[variable] = _numeric(frame, variable, path)
-
+        out[variable] = _numeric(frame, variable, path, markers, seen)
     if group is not None:
         out[group] = frame[group].map(lambda v: "" if _is_blank(v) else str(v).strip())
+    out, totals, total_name, excluded = _set_aside(out, spec, path)
+
+    if group is not None:
         varies = out.groupby(spec.entity)[group].nunique()
         if (varies > 1).any() or out[group].eq("").any():
             bad = varies.index[varies > 1][0] if (varies > 1).any() else out.loc[
@@ -285,10 +425,48 @@ def load_panel(config: Config) -> Panel:
 
     names: dict[str, dict[str, str]] = {}
     if spec.entity_names_en:
-        english = frame[spec.entity_names_en].astype(str).str.strip()
+        english = frame.loc[out.index, spec.entity_names_en].astype(str).str.strip()
         for key, en in zip(out[spec.entity], english, strict=True):
             names.setdefault(key, {"zh": key, "en": en})
 
     out = out.sort_values([spec.entity, spec.time], kind="mergesort").reset_index(drop=True)
+    reading = {**seen, "total": total_name, "excluded": excluded, "notes": notes}
     return Panel(frame=out, entity=spec.entity, time=spec.time, path=path, sha256=digest,
-                 encoding=encoding, entity_names=names)
+                 encoding=encoding, entity_names=names, totals=totals,
+                 reading=MappingProxyType(reading))
+
+
+def _as_configured(frame: pd.DataFrame, names: list[str | None]) -> pd.DataFrame:
+    """Rename headers to the config's spelling where they differ only by the normalisation
+    both get (NFKC, trimmed): a name copied from the sheet always matches."""
+    renames = {}
+    for name in names:
+        if name and name not in frame.columns and _clean_header(name) in frame.columns:
+            renames[_clean_header(name)] = name
+    return frame.rename(columns=renames) if renames else frame
+
+
+def _set_aside(out: pd.DataFrame, spec: Any, path: Path
+               ) -> tuple[pd.DataFrame, pd.DataFrame | None, str | None, list[str]]:
+    """Take out the whole-region rows (`data.total`, or a 全省/合计/Total row) and the
+    entities of `data.exclude`: (the panel's rows, the totals by time, the total's name,
+    the excluded entities)."""
+    entity = out[spec.entity]
+    present = set(entity)
+    for name in spec.exclude:
+        if name not in present:
+            raise InputError("load.unknown_entity", file=path, key="data.exclude",
+                             entity=name, column=spec.entity)
+    if spec.total is not None and spec.total not in present:
+        raise InputError("load.unknown_entity", file=path, key="data.total",
+                         entity=spec.total, column=spec.entity)
+    normal = {unicodedata.normalize("NFKC", n).lower() for n in TOTAL_NAMES}
+    totals_found = sorted({e for e in present if e == spec.total or (
+        spec.total is None and unicodedata.normalize("NFKC", e).lower() in normal)})
+    total = totals_found[0] if totals_found else None
+    totals = None
+    if total is not None:
+        rows = out[entity == total]
+        totals = rows.drop(columns=[spec.entity]).set_index(spec.time).sort_index()
+    keep = ~entity.isin([*totals_found, *spec.exclude])
+    return out.loc[keep], totals, total, list(spec.exclude)

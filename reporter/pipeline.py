@@ -152,7 +152,7 @@ def analyse(config: Config, timer: Timer, *, rule_dirs: Sequence[Path] | None = 
     data = DataSummary(nobs=len(panel.frame), n_entities=len(panel.entities),
                        n_periods=len(periods), balanced=panel.balanced, sha256=panel.sha256,
                        first_year=periods[0], last_year=periods[-1], encoding=panel.encoding,
-                       file=panel.path.name)
+                       file=panel.path.name, reading=panel.reading)
     return Results(study=study, data=data, preparation=steps + index_steps, indices=indices,
                    descriptives=battery.descriptives, correlations=battery.correlations,
                    vif=battery.vif, tests=battery.tests, models=battery.models,

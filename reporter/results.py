@@ -127,6 +127,10 @@ class Status:
     share_total: tuple[float, ...] = ()
     share_growth: tuple[float | None, ...] = ()
     hhi: tuple[float, ...] = ()
+    # with a whole-region row (data.total): the total it reports, its name, and the part of
+    # it the listed entities account for, by year; share_total is then the reported total
+    share_total_row: str | None = None
+    share_coverage: tuple[float | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,9 @@ class DataSummary:
     last_year: int
     encoding: str | None
     file: str
+    # how cells were read: missing markers by kind, thousands separators, percent signs,
+    # the whole-region row set aside (`total`), entities excluded, footnotes under the table
+    reading: Mapping[str, Any] = field(default_factory=_frozen)
 
 
 @dataclass(frozen=True)

@@ -407,3 +407,12 @@ def test_validate_reports_bad_config_bilingually_with_exit_2(tmp_path, content, 
         assert fragment in result.output
     assert "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit)
+
+
+def test_a_control_may_also_be_a_moderator(tmp_path):
+    text = variant(('controls = ["z"]', 'controls = ["z"]\nmoderators = ["z"]'))
+    model = load_config(write(tmp_path, text)).model
+    assert model.controls == ("z",) and model.moderators == ("z",)
+    assert model.variables.count("z") == 1
+    text = variant(('controls = ["z"]', 'controls = ["z"]\nmediators = ["z"]'))
+    assert config_error(write(tmp_path, text)).key == "config.role_conflict"

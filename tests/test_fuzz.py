@@ -260,7 +260,7 @@ def bad_data(draw, kind: str) -> tuple[str, dict[str, bytes], tuple[str, ...], b
     elif kind in {"merged_header", "several_sheets"}:
         config = config.replace('"panel.csv"', '"panel.xlsx"')
         sheets = {"数据": frame} if kind == "merged_header" else {"2023": frame, "说明": frame}
-        tokens = ("column", "Unnamed") if kind == "merged_header" else ("说明",)
+        tokens = ("header = 2",) if kind == "merged_header" else ("说明",)  # a title row
         return kind, {"study.toml": config.encode(),
                       "panel.xlsx": _xlsx(sheets, kind == "merged_header")}, tokens, False
     elif kind == "gbk_as_utf8":

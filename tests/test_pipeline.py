@@ -181,3 +181,26 @@ def test_status_describes_the_data_as_they_are(city_results):
     means = raw.groupby("year")[dependent].mean()
     assert status["dependent_mean"] == pytest.approx(list(means), rel=1e-12)
     assert status["dependent_max"] == pytest.approx(list(raw.groupby("year")[dependent].max()))
+
+
+@pytest.mark.parametrize(("model", "expected"), [
+    ('dependent = "compet"\ncore = "ec"\ncontrols = []', "no_controls"),
+    ('dependent = "compet"\ncore = "ec"\ncontrols = ["x1", "x2"]\nmoderators = ["x2"]',
+     "control_moderator"),
+])
+def test_roles_a_user_may_give(tmp_path, model, expected):
+    """A core-only study, and a control that is also a moderator (Stata's c.x##c.z with z
+    among the controls): both run; the moderation model has the moderator once."""
+    from tests.studies import write_study
+
+    config = write_study(tmp_path / "study", model)
+    summary = pipeline.run(config, tmp_path / "out", langs=("en",), formats=("html", "json"))
+    results = json.loads((summary.output / "results.json").read_text(encoding="utf-8"))
+    html = (summary.output / "brief_en.html").read_text(encoding="utf-8")
+    if expected == "no_controls":
+        assert results["vif"] == {} and "no variance inflation factor" in html
+        assert "baseline" in {m["id"] for m in results["models"]}
+    else:
+        moderation = next(m for m in results["models"] if m["id"] == "moderation_x2")
+        assert moderation["regressors"] == ["ec", "x2", "ec_x_x2", "x1"]
+        assert list(results["descriptives"]) == ["compet", "ec", "x1", "x2"]

@@ -56,7 +56,8 @@ def run_battery(panel: Panel, config: Config) -> Battery:
     model = config.model
     frame, entity, time = panel.frame, panel.entity, panel.time
     alpha = config.report.significance
-    variables = [model.dependent, model.core, *model.controls, *model.moderators]
+    variables = list(dict.fromkeys([model.dependent, model.core, *model.controls,
+                                    *model.moderators]))
     design = PanelDesign.from_frame(frame, entity, time)
     regressors = [model.core, *model.controls]
 

@@ -39,7 +39,7 @@ def moderation(frame: pd.DataFrame, design: PanelDesign, model: ModelConfig,
     if np.allclose(demean_entity(values, design.entity, design.n_entities), 0.0):
         raise EstimationError("estimate.constant_within", model=model_id, variable=moderator)
     data, name, core_mean, mod_mean = with_interaction(frame, model.core, moderator)
-    regressors = [model.core, moderator, name, *model.controls]
+    regressors = [model.core, moderator, name, *(c for c in model.controls if c != moderator)]
     fit = estimate(data, design, model.dependent, regressors, model_id=model_id,
                    entity_effects=True, time_effects=True)
     i_core, i_int = fit.index([model.core, name])

@@ -14,6 +14,14 @@ def _shares(frame: pd.DataFrame, entity: str, time: str, column: str) -> pd.Data
     return wide / wide.sum(axis=0, min_count=1)
 
 
+def _reported(panel: Panel, column: str, years: pd.Index) -> pd.Series | None:
+    """The whole-region row's value of `column` by year, if the data have such a row."""
+    totals = panel.totals
+    if totals is None or column not in totals.columns or totals[column].isna().all():
+        return None
+    return totals[column].reindex(years)
+
+
 def status(panel: Panel, dependent: str, core: str, report_year: int,
            share: str | None = None) -> Status:
     """Yearly mean and range of the dependent, yearly mean of the core, and each entity's
@@ -50,10 +58,18 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
     extra: dict = {}
     if share:
         total = by_year[share].sum(min_count=1)
+        reported = _reported(panel, share, total.index)
+        coverage: tuple[float | None, ...] = ()
+        if reported is not None:  # the whole-region row's own total, where it gives one
+            coverage = tuple(None if pd.isna(r) or r == 0 else float(t / r)
+                             for t, r in zip(total, reported, strict=True))
+            total = reported.fillna(total)
         growth = total.pct_change(fill_method=None)
         extra = {"share_column": share, "share_total": tuple(map(float, total)),
                  "share_growth": tuple(None if pd.isna(g) else float(g) for g in growth),
-                 "hhi": tuple(float((shares[y] ** 2).sum()) for y in dep.index)}
+                 "hhi": tuple(float((shares[y] ** 2).sum()) for y in dep.index),
+                 "share_total_row": panel.reading.get("total") if reported is not None
+                 else None, "share_coverage": coverage}
     return Status(years=tuple(int(y) for y in dep.index),
                   dependent_mean=tuple(map(float, dep["mean"])),
                   dependent_min=tuple(map(float, dep["min"])),

@@ -376,8 +376,12 @@ def status_table(results: Results, config: Config, t: Translator) -> Table:
                  for year, mean, total, growth, hhi in zip(
                      status.years, status.dependent_mean, status.share_total,
                      status.share_growth, status.hhi, strict=True))
-    return Table("status", t("table.status.title", column=column), header, rows,
-                 (t("table.status.note"),))
+    notes = [t("table.status.note")]
+    shares = [c for c in status.share_coverage if c is not None]
+    if status.share_total_row and shares:
+        notes.append(t("table.status.note_total",
+                       low=fmt.percent(min(shares)), high=fmt.percent(max(shares))))
+    return Table("status", t("table.status.title", column=column), header, rows, tuple(notes))
 
 
 def build_tables(results: Results, config: Config, t: Translator) -> dict[str, Table]:
@@ -391,7 +395,8 @@ def build_tables(results: Results, config: Config, t: Translator) -> dict[str, T
     tables = [ranking_table(results, config, t), *index_tables(results, config, t),
               *([status_table(results, config, t)] if results.status.share_column else []),
               descriptives_table(results, config, t),
-              correlation_table(results, config, t), vif_table(results, config, t),
+              correlation_table(results, config, t),
+              *([vif_table(results, config, t)] if results.vif else []),
               regression_table("baseline", pick("baseline", "baseline_controls"), config, t)]
     tables.append(variables_table(results, config, t))
     if results.preparation:
