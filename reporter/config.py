@@ -161,6 +161,7 @@ class ModelConfig:
     cluster: literals.ClusterBy = "entity"
     mediators: tuple[str, ...] = ()
     heterogeneity: str | None = None
+    singletons: literals.Singletons = "drop"  # as reghdfe and pyfixest; "keep" as xtreg
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -477,6 +478,7 @@ _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
     "model": {"dependent": (_string, True), "core": (_string, True), "controls": (_names, False),
               "moderators": (_names, False), "instruments": (_names, False),
               "cluster": (_choice(literals.CLUSTER_BY), False),
+              "singletons": (_choice(literals.SINGLETONS), False),
               "mediators": (_names, False), "heterogeneity": (_string, False)},
     "report": {"significance": (_number, False),
                "parentheses": (_choice(literals.PARENTHESES), False),

@@ -9,6 +9,7 @@ OutputFormat = Literal["pdf", "html", "json"]
 ClusterBy = Literal["entity"]
 Parentheses = Literal["t", "se"]
 BootWeights = Literal["auto", "rademacher", "webb"]
+Singletons = Literal["drop", "keep"]  # fixed-effects models: reghdfe's way, or xtreg's
 Layout = Literal["long", "wide"]  # one table / one sheet per variable, years across
 
 LANGUAGES: tuple[str, ...] = get_args(Language)
@@ -17,3 +18,4 @@ CLUSTER_BY: tuple[str, ...] = get_args(ClusterBy)
 PARENTHESES: tuple[str, ...] = get_args(Parentheses)
 BOOT_WEIGHTS: tuple[str, ...] = get_args(BootWeights)
 LAYOUTS: tuple[str, ...] = get_args(Layout)
+SINGLETONS: tuple[str, ...] = get_args(Singletons)

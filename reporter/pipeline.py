@@ -152,13 +152,22 @@ def analyse(config: Config, timer: Timer, *, rule_dirs: Sequence[Path] | None = 
     data = DataSummary(nobs=len(panel.frame), n_entities=len(panel.entities),
                        n_periods=len(periods), balanced=panel.balanced, sha256=panel.sha256,
                        first_year=periods[0], last_year=periods[-1], encoding=panel.encoding,
-                       file=panel.path.name, reading=panel.reading)
+                       file=panel.path.name, reading=panel.reading,
+                       singletons=model.singletons,
+                       singletons_dropped=_singletons_dropped(battery.models))
     return Results(study=study, data=data, preparation=steps + index_steps, indices=indices,
                    descriptives=battery.descriptives, correlations=battery.correlations,
                    vif=battery.vif, tests=battery.tests, models=battery.models,
                    status=battery.status, selection=battery.selection,
                    sensitivity=battery.sensitivity, findings=graded,
                    recommendations=recommended)
+
+
+def _singletons_dropped(models: Sequence[Any]) -> int:
+    """Rows the main two-way model (with controls, else core only) dropped as singletons."""
+    by_id = {m.id: m for m in models}
+    main = by_id.get("baseline_controls") or by_id.get("baseline")
+    return int(main.diagnostics.get("singletons_dropped", 0)) if main else 0
 
 
 def run(config_path: str | Path | Config | None = None, output_root: str | Path = "output",

@@ -147,6 +147,9 @@ class DataSummary:
     # how cells were read: missing markers by kind, thousands separators, percent signs,
     # the whole-region row set aside (`total`), entities excluded, footnotes under the table
     reading: Mapping[str, Any] = field(default_factory=_frozen)
+    # model.singletons, and the rows the main fixed-effects model dropped as singletons
+    singletons: str = "drop"
+    singletons_dropped: int = 0
 
 
 @dataclass(frozen=True)

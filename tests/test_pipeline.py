@@ -204,3 +204,47 @@ def test_roles_a_user_may_give(tmp_path, model, expected):
         moderation = next(m for m in results["models"] if m["id"] == "moderation_x2")
         assert moderation["regressors"] == ["ec", "x2", "ec_x_x2", "x1"]
         assert list(results["descriptives"]) == ["compet", "ec", "x1", "x2"]
+
+
+def _singleton_panel():
+    import pandas as pd
+
+    frame = pd.read_csv(ROOT / "data" / "zhejiang_cities.csv")
+    lone = (frame.city == "温州") & (frame.year != 2023)  # 温州: 2023 only, a singleton
+    return frame[~lone].reset_index(drop=True), frame[frame.city != "温州"]
+
+
+@pytest.mark.parametrize("policy", ["drop", "keep"])
+def test_singletons_as_reghdfe_or_as_xtreg(tmp_path, policy):
+    """`drop` (default): the model equals one on the panel without the singleton, nobs and
+    clusters included (reghdfe, pyfixest); `keep` (xtreg): the same estimates, and standard
+    errors larger by exactly the square root of the ratio of the small-sample factors (a
+    singleton's within-transformed row is zero, so only n and G change)."""
+    from reporter.battery.panel import STATA_CLUSTER
+    from reporter.config import load_config
+    from tests.studies import write_study
+
+    model = 'dependent = "compet"\ncore = "ec"\ncontrols = ["x1", "x2"]\n'
+    with_lone, without = _singleton_panel()
+    runs = {}
+    for name, frame, singletons in (("with", with_lone, policy), ("without", without, "keep")):
+        config = write_study(tmp_path / name, model + f'singletons = "{singletons}"\n', frame)
+        runs[name] = pipeline.analyse(load_config(config), pipeline.Timer())
+    ours, reference = (runs[k].model("baseline_controls") for k in ("with", "without"))
+    for name, coef in reference.coefficients.items():
+        assert ours.coef(name).estimate == pytest.approx(coef.estimate, rel=1e-10)
+    if policy == "drop":
+        assert (ours.nobs, ours.n_clusters) == (reference.nobs, reference.n_clusters)
+        assert ours.diagnostics["singletons_dropped"] == 1
+        assert runs["with"].data.singletons_dropped == 1
+        for name, coef in reference.coefficients.items():
+            assert ours.coef(name).std_error == pytest.approx(coef.std_error, rel=1e-10)
+    else:
+        assert (ours.nobs, ours.n_clusters) == (reference.nobs + 1, reference.n_clusters + 1)
+        k = reference.diagnostics["cluster_factor"]
+        assert k == pytest.approx(STATA_CLUSTER.factor(reference.nobs, reference.n_clusters,
+                                                       3 + 1 + reference.n_periods - 1))
+        ratio = (ours.diagnostics["cluster_factor"] / k) ** 0.5
+        for name, coef in reference.coefficients.items():
+            assert ours.coef(name).std_error == pytest.approx(coef.std_error * ratio,
+                                                              rel=1e-9)

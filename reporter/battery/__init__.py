@@ -16,7 +16,7 @@ from reporter.battery.heterogeneity import heterogeneity
 from reporter.battery.iv import iv
 from reporter.battery.mechanisms import mechanism
 from reporter.battery.moderation import moderation
-from reporter.battery.panel import PanelDesign
+from reporter.battery.panel import PanelDesign, singleton_policy
 from reporter.battery.selection import selection
 from reporter.battery.status import status
 from reporter.config import Config
@@ -52,7 +52,13 @@ def general_fgls_unidentified(panel: Panel) -> dict[str, Any] | None:
 
 
 def run_battery(panel: Panel, config: Config) -> Battery:
-    """Run every analysis family on the prepared panel, in the order the brief reports."""
+    """Run every analysis family on the prepared panel, in the order the brief reports;
+    fixed-effects fits drop or keep singletons as `model.singletons` says."""
+    with singleton_policy(config.model.singletons):
+        return _battery(panel, config)
+
+
+def _battery(panel: Panel, config: Config) -> Battery:
     model = config.model
     frame, entity, time = panel.frame, panel.entity, panel.time
     alpha = config.report.significance

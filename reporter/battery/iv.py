@@ -31,6 +31,7 @@ from scipy import linalg
 
 from reporter.battery.dist import chi2_sf, f_ppf, f_sf
 from reporter.battery.panel import (
+    SINGLETONS,
     STATA_CLUSTER,
     PanelDesign,
     PanelFit,
@@ -164,9 +165,14 @@ def fit_iv_2sls(
     complete = frame[[dependent, endogenous, *controls]].notna().all(axis=1)
     has_lags = frame[instruments].notna().all(axis=1)
     sample = frame.loc[complete & has_lags]
+    design = PanelDesign.from_frame(sample, entity, time)
+    singletons = 0
+    if SINGLETONS.get() == "drop":  # the 2SLS, its first stage and reduced form: one sample
+        keep = design.without_singletons(time_effects=True)
+        singletons = int(len(keep) - keep.sum())
+        sample, design = sample.iloc[np.flatnonzero(keep)], design.subset(keep)
     nobs, q, kc = len(sample), len(instruments), len(controls)
     k, k1 = 1 + kc, q + kc
-    design = PanelDesign.from_frame(sample, entity, time)
     n_e, n_t = design.n_entities, design.n_periods
     if min(n_e, n_t) < 2 or nobs - n_e - (n_t - 1) - max(k, k1) <= 0:
         raise EstimationError("estimate.panel_too_short", model=model_id, nobs=nobs)
@@ -237,6 +243,7 @@ def fit_iv_2sls(
         "first_stage_f_cluster_df2": df_g,
         "first_stage_f_cluster_p_value": f_test.p_value,
         "partial_r2": partial_r2,
+        "singletons_dropped": singletons,
     }
     second = to_result(fit, model_id=model_id, dependent=dependent, regressors=names,
                        estimator="twoway_fe_2sls", diagnostics={

@@ -8,6 +8,9 @@ number here is tested against R's plm + sandwich (tests/reference/).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -43,6 +46,20 @@ class StataClusterConvention:
 
 STATA_CLUSTER = StataClusterConvention()
 
+# `model.singletons` of the study being estimated: "drop" (reghdfe, pyfixest) or "keep"
+# (xtreg). Set for the whole battery by run_battery (`singleton_policy`), read by every
+# fixed-effects fit, so each model drops the singletons of its own sample.
+SINGLETONS: ContextVar[str] = ContextVar("singletons", default="keep")
+
+
+@contextmanager
+def singleton_policy(policy: str) -> Iterator[None]:
+    token = SINGLETONS.set(policy)
+    try:
+        yield
+    finally:
+        SINGLETONS.reset(token)
+
 
 @dataclass(frozen=True)
 class PanelDesign:
@@ -63,6 +80,26 @@ class PanelDesign:
             n_entities=len(e_levels),
             n_periods=len(t_levels),
         )
+
+    def subset(self, keep: np.ndarray) -> PanelDesign:
+        """The design of the rows where `keep` holds, codes renumbered."""
+        e_levels, e_codes = np.unique(self.entity[keep], return_inverse=True)
+        t_levels, t_codes = np.unique(self.time[keep], return_inverse=True)
+        return PanelDesign(entity=e_codes.astype(np.intp), time=t_codes.astype(np.intp),
+                           n_entities=len(e_levels), n_periods=len(t_levels))
+
+    def without_singletons(self, time_effects: bool) -> np.ndarray:
+        """Rows to keep once singletons are dropped, as reghdfe and pyfixest do: an entity
+        (with time effects, also a period) with one row, again until none is left."""
+        keep = np.ones(len(self.entity), dtype=bool)
+        while True:
+            lone = np.bincount(self.entity[keep], minlength=self.n_entities)[self.entity] == 1
+            if time_effects:
+                lone |= np.bincount(self.time[keep], minlength=self.n_periods)[self.time] == 1
+            lone &= keep
+            if not lone.any():
+                return keep
+            keep &= ~lone
 
     @cached_property
     def grid(self) -> bool:
@@ -160,6 +197,7 @@ class PanelFit:
     r2_within: float | None
     entity_effects: bool
     time_effects: bool
+    singletons_dropped: int = 0
 
     @property
     def n_clusters(self) -> int:
@@ -176,7 +214,14 @@ class PanelFit:
 def estimate(frame: pd.DataFrame, design: PanelDesign, dependent: str, regressors: list[str],
              *, model_id: str, entity_effects: bool, time_effects: bool) -> PanelFit:
     """OLS after removing the requested effects, with the contract's entity-clustered
-    covariance (Stata `regress`/`xtreg, fe` with `vce(cluster id)`)."""
+    covariance (Stata `regress`/`xtreg, fe` with `vce(cluster id)`); with entity effects
+    and `model.singletons = "drop"` (SINGLETONS), singletons first (reghdfe)."""
+    dropped = 0
+    if entity_effects and SINGLETONS.get() == "drop":
+        keep = design.without_singletons(time_effects)
+        dropped = int(len(keep) - keep.sum())
+        if dropped:
+            frame, design = frame.iloc[np.flatnonzero(keep)], design.subset(keep)
     names = list(regressors)
     nobs = len(frame)
     data = np.empty((nobs, 1 + len(regressors)), order="F")  # y, x: one copy, demeaned in place
@@ -223,7 +268,8 @@ def estimate(frame: pd.DataFrame, design: PanelDesign, dependent: str, regressor
     return PanelFit(names=tuple(names), beta=beta, cov=cov, xtx_inv=xtx_inv, xt=xt,
                     resid=resid, design=design, nobs=nobs, k_model=k_model,
                     df_classical=df_classical, ssr=ssr, r2=r2, r2_within=r2_within,
-                    entity_effects=entity_effects, time_effects=time_effects)
+                    entity_effects=entity_effects, time_effects=time_effects,
+                    singletons_dropped=dropped)
 
 
 def coefficient_table(names: list[str] | tuple[str, ...], beta: np.ndarray, se: np.ndarray,
@@ -252,6 +298,8 @@ def to_result(fit: PanelFit, *, model_id: str, dependent: str, regressors: list[
     extra = {"classical_std_error": dict(zip(fit.names, map(float, classical), strict=True)),
              "ssr": fit.ssr,
              "cluster_factor": STATA_CLUSTER.factor(fit.nobs, fit.n_clusters, fit.k_model)}
+    if fit.entity_effects:
+        extra["singletons_dropped"] = fit.singletons_dropped
     return ModelResult(
         id=model_id, label=label or messages.label(f"model.{model_id}"), estimator=estimator,
         dependent=dependent, regressors=tuple(regressors), nobs=fit.nobs,
