@@ -401,10 +401,14 @@ def check_placeholders(folders: list[Path]) -> None:
 
 @cache
 def _sample(dirs: tuple[Path, ...]) -> tuple[Any, Config]:
-    """The bundled study's results with the folders' rules (analysis only, no PDFs)."""
+    """The bundled study's results with the folders' rules (analysis only, no PDFs, and no
+    bootstrap: the check is about the templates, and an editor runs it after every edit)."""
+    from dataclasses import replace
+
     from reporter import pipeline
 
     config = load_config(DEFAULT_CONFIG)
+    config = replace(config, inference=replace(config.inference, bootstrap=False))
     return pipeline.analyse(config, pipeline.Timer(), rule_dirs=list(dirs)), config
 
 

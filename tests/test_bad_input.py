@@ -97,8 +97,14 @@ def _editor(tmp_path, files: dict[str, str]):
 
 
 def _run_with(tmp_path, folder, *extra: str):
-    result = CliRunner().invoke(main, ["run", "--output", str(tmp_path / "out"), "--lang", "en",
-                                       "--format", "html", "--templates", str(folder), *extra])
+    sample = ROOT / "data" / "zhejiang_hightech.toml"  # the default study, no bootstrap
+    config = tmp_path / "study.toml"
+    config.write_text(sample.read_text(encoding="utf-8").replace(
+        'path = "', f'path = "{sample.parent}/') + "\n[inference]\nbootstrap = false\n",
+        encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", "--config", str(config), "--output",
+                                       str(tmp_path / "out"), "--lang", "en", "--format",
+                                       "html", "--templates", str(folder), *extra])
     assert result.exit_code == 2, result.output
     assert "Internal error" not in result.output and "Traceback" not in result.output
     assert "错误" in result.output and "Error" in result.output
