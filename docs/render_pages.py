@@ -20,7 +20,7 @@ SECTIONS = {  # section -> the heading that opens it, per language
     "method": {"zh": "二、数据与方法", "en": "2. Data and method"},
     "results": {"zh": "混合 OLS、固定效应与随机效应估计",
                 "en": "Pooled OLS, fixed effects and random effects"},
-    "robustness": {"zh": "各设定下的估计", "en": "across specifications"},
+    "robustness": {"zh": "系数在各设定下的估计", "en": "The coefficient of scale economies across"},
     "findings": {"zh": "政策建议", "en": "Recommendations"},
 }
 
