@@ -61,6 +61,9 @@ class VariableConfig:
     label: Label | None = None
     unit: Label | None = None
     source: Label | None = None
+    better: literals.Better = "neither"  # which way is good: ranks, laggards, verbs read it
+    lever: bool = False  # policy can move it: only then may advice say raise or expand it
+    levels: Mapping[str, Label] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def _no_names() -> Mapping[str, Any]:
@@ -236,6 +239,20 @@ class Config:
             return var.label.get(lang)
         return variable
 
+    def level_label(self, variable: str, value: object, lang: str) -> str:
+        """The label of one value of a category column (`levels`), or the value itself."""
+        var = self.variables.get(variable)
+        found = var.levels.get(str(value)) if var is not None else None
+        return found.get(lang) if found is not None else str(value)
+
+    def better(self, variable: str) -> str:
+        var = self.variables.get(variable)
+        return var.better if var is not None else "neither"
+
+    def lever(self, variable: str) -> bool:
+        var = self.variables.get(variable)
+        return var.lever if var is not None else False
+
 
 # --- validation -----------------------------------------------------------------------
 
@@ -320,6 +337,13 @@ def _label(value: Any, ctx: _Ctx, key: str) -> Label:
             return Label(zh=zh, en=en)
     raise ctx.fail("config.wrong_type", key, expected='{ zh = "…", en = "…" }',
                    got=_type_name(value))
+
+
+def _levels(value: Any, ctx: _Ctx, key: str) -> Mapping[str, Label]:
+    """`levels = { East = { zh = "东部", en = "East" } }`: labels of a category's values."""
+    if not isinstance(value, dict):
+        raise ctx.fail("config.wrong_type", key, expected="table / 表", got=_type_name(value))
+    return MappingProxyType({str(k): _label(v, ctx, f"{key}.{k}") for k, v in value.items()})
 
 
 def _header(value: Any, ctx: _Ctx, key: str) -> tuple[int, ...]:
@@ -489,7 +513,9 @@ _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
                   "weights": (_choice(literals.BOOT_WEIGHTS), False)},
 }
 _VARIABLE_KEYS: dict[str, tuple[Check, bool]] = {
-    "label": (_label, False), "unit": (_label, False), "source": (_label, False)}
+    "label": (_label, False), "unit": (_label, False), "source": (_label, False),
+    "better": (_choice(literals.BETTER), False), "lever": (_boolean, False),
+    "levels": (_levels, False)}
 _POOLED: dict[str, tuple[Check, bool]] = {"pooling": (_choice(POOLINGS), False),
                                           "shift": (_at_least(0.0), False)}
 _TRADE: dict[str, tuple[Check, bool]] = {

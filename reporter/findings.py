@@ -225,11 +225,18 @@ def core_facts(models: Mapping[str, ModelResult], core: str, alpha: float,
     }
 
 
-def laggards(status: Status, quantile: float) -> list[str]:
-    """Entities below the `quantile` of the dependent's level in the reporting year."""
+def laggards(status: Status, quantile: float, better: str = "higher") -> list[str]:
+    """Entities behind the others in the reporting year: below the `quantile` of the
+    dependent's level when higher is better, above the 1 - `quantile` one when lower is;
+    none when the variable has no good direction (`better = "neither"`)."""
     values = np.array([e.value for e in status.entities])
-    cut = float(np.quantile(values, quantile))
-    return [e.entity for e in status.entities if e.value < cut]
+    if better == "higher":
+        cut = float(np.quantile(values, quantile))
+        return [e.entity for e in status.entities if e.value < cut]
+    if better == "lower":
+        cut = float(np.quantile(values, 1 - quantile))
+        return [e.entity for e in status.entities if e.value > cut]
+    return []
 
 
 def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
@@ -296,13 +303,16 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
     out.append(Finding(key="trend", grade="fact", model="", variable=dependent,
                        params={"first_year": status.years[0], "last_year": status.years[-1],
                                "first": first, "last": last, "change": last - first}))
-    leader, laggard = status.entities[0], status.entities[-1]
-    lagging = laggards(status, rules.laggard_quantile)
+    leader, laggard = status.entities[0], status.entities[-1]  # highest and lowest
+    better = config.better(dependent)
+    lagging = laggards(status, rules.laggard_quantile, better)
+    best = {"higher": leader.entity, "lower": laggard.entity}.get(better)
     out.append(Finding(key="ranking", grade="fact", model="", variable=dependent,
                        params={"year": status.report_year, "leader": leader.entity,
                                "leader_value": leader.value, "laggard": laggard.entity,
                                "laggard_value": laggard.value,
-                               "gap": leader.value - laggard.value, "laggards": lagging}))
+                               "gap": leader.value - laggard.value, "laggards": lagging,
+                               "better": better, "best": best}))
     if status.share_column and status.hhi:
         at = status.years.index(status.report_year)
         top = max((e for e in status.entities if e.share is not None), key=lambda e: e.share)
@@ -342,6 +352,12 @@ def recommendations(found: Sequence[Finding], rules: Rules,
     which its condition sees as `item` and its text as {item}."""
     facts = recommendation_facts(found)
     facts["study"] = config.study.id
+    # may advice say raise or expand it? (variables.<name>.lever)
+    if "core" in facts:
+        facts["core"] = {**facts["core"], "lever": config.lever(config.model.core)}
+    for family in ("moderation", "mechanism"):
+        facts[family] = {name: {**item, "lever": config.lever(name)}
+                         for name, item in facts[family].items()}
     chosen = []
     for entry in rules.recommendations:
         family = entry.get("for_each")

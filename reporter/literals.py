@@ -9,6 +9,7 @@ OutputFormat = Literal["pdf", "html", "json"]
 ClusterBy = Literal["entity"]
 Parentheses = Literal["t", "se"]
 BootWeights = Literal["auto", "rademacher", "webb"]
+Better = Literal["higher", "lower", "neither"]  # which way a variable is good
 Singletons = Literal["drop", "keep"]  # fixed-effects models: reghdfe's way, or xtreg's
 Layout = Literal["long", "wide"]  # one table / one sheet per variable, years across
 
@@ -19,3 +20,4 @@ PARENTHESES: tuple[str, ...] = get_args(Parentheses)
 BOOT_WEIGHTS: tuple[str, ...] = get_args(BootWeights)
 LAYOUTS: tuple[str, ...] = get_args(Layout)
 SINGLETONS: tuple[str, ...] = get_args(Singletons)
+BETTER: tuple[str, ...] = get_args(Better)

@@ -166,3 +166,35 @@ def test_english_titles_opening_with_a_label_are_capitalised():
     assert t("num", n=3) == "3 regions"
     zh = Translator({"title": "{variable}分地区排名"}, "zh")
     assert zh("title", variable="tc") == "tc分地区排名"
+
+
+def test_laggards_follow_which_way_is_better():
+    """`variables.<name>.better`: lagging entities are the low ones when higher is better,
+    the high ones when lower is (a crime or pollution rate), and none when neither."""
+    from reporter.findings import laggards
+    from reporter.results import EntityStatus, Status
+
+    entities = tuple(EntityStatus(entity=name, names={"zh": name, "en": name}, value=value,
+                                  rank=rank, change=None)
+                     for rank, (name, value) in enumerate(
+                         [("a", 9.0), ("b", 7.0), ("c", 5.0), ("d", 3.0), ("e", 1.0)], 1))
+    status = Status(years=(2023,), dependent_mean=(5.0,), dependent_min=(1.0,),
+                    dependent_max=(9.0,), core_mean=(0.0,), report_year=2023,
+                    entities=entities)
+    assert laggards(status, 0.25, "higher") == ["e"]
+    assert laggards(status, 0.25, "lower") == ["a"]
+    assert laggards(status, 0.25, "neither") == []
+
+
+def test_category_levels_are_labelled_in_both_languages():
+    from reporter import pipeline
+    from reporter.config import load_config
+
+    config = load_config(ROOT / "data" / "provinces_resilience.toml")
+    results = pipeline.analyse(config, pipeline.Timer())
+    labels = [m.label for m in results.models if m.id.startswith("heterogeneity_")
+              and m.id != "heterogeneity_interaction"]
+    assert any("东部" in label["zh"] for label in labels)
+    assert all("East" not in label["zh"] for label in labels)
+    ranking = next(f for f in results.findings if f.key == "ranking").params
+    assert ranking["better"] == "higher" and ranking["best"] == ranking["leader"]

@@ -114,8 +114,26 @@ def _facts(found: list[Finding], study: str) -> dict[str, Any]:
     return facts
 
 
-def _chosen(found: list[Finding]) -> list[dict[str, Any]]:
-    return list(recommendations(found, RULES, load_config(None)))
+def _with_levers(levers: tuple[str, ...]):
+    """The default study's config with `levers` declared policy levers (and no others)."""
+    import dataclasses
+    from types import MappingProxyType
+
+    from reporter.config import VariableConfig
+
+    config = load_config(None)
+    variables = {name: dataclasses.replace(spec, lever=False)
+                 for name, spec in config.variables.items()}
+    for name in levers:
+        variables[name] = dataclasses.replace(variables.get(name, VariableConfig()), lever=True)
+    return dataclasses.replace(config, variables=MappingProxyType(variables))
+
+
+LEVERS = ("ec", "ecpv", "ecpc", "tfp", "innov", "other_channel")
+
+
+def _chosen(found: list[Finding], levers: tuple[str, ...] = LEVERS) -> list[dict[str, Any]]:
+    return list(recommendations(found, RULES, _with_levers(levers)))
 
 
 def _ids(found: list[Finding]) -> set[str]:
@@ -130,7 +148,7 @@ def _placeholders(text: str) -> set[str]:
 
 def test_catalogue_loads_with_enough_entries():
     assert FILE.name == "recommendations.toml"
-    assert 12 <= len(CATALOGUE) <= 16
+    assert 12 <= len(CATALOGUE) <= 20
 
 
 def test_every_entry_is_complete_and_ids_are_unique():
@@ -238,3 +256,17 @@ def test_bare_case_without_laggards_or_groups():
     assert "regional_differentiation" not in ids
     assert "clusters_and_scale" in ids
     assert "phase_in_with_reviews" not in ids
+
+
+def test_advice_to_raise_a_variable_needs_a_declared_lever():
+    """`variables.<name>.lever`: only a variable policy can move is one to build, raise or
+    spend on; without levers the strong case keeps its evidence-level advice."""
+    pairs = {(c["id"], c["item"]) for c in _chosen(CASES["strong_positive"], levers=())}
+    ids = {i for i, _ in pairs}
+    assert not ids & {"clusters_and_scale", "strengthen_moderator", "channel_productivity",
+                      "complexity_with_supply_chain_security"}
+    assert "phase_in_with_reviews" in ids
+    ungraded = [_core("none"), *_context()]
+    assert "monitor_when_ungraded" in {c["id"] for c in _chosen(ungraded, levers=())}
+    assert "cautious_when_ungraded" not in {c["id"] for c in _chosen(ungraded, levers=())}
+    assert "cautious_when_ungraded" in {c["id"] for c in _chosen(ungraded)}

@@ -97,7 +97,9 @@ def _battery(panel: Panel, config: Config) -> Battery:
         models.extend(pair)
         tests[f"sobel_{mediator}"] = test
     if model.heterogeneity is not None:
-        split, test = heterogeneity(frame, entity, time, design, model, model.heterogeneity)
+        group = model.heterogeneity
+        split, test = heterogeneity(frame, entity, time, design, model, group,
+                                    lambda level, lang: config.level_label(group, level, lang))
         models.extend(split)
         tests["heterogeneity_equal_effects"] = test
     inference = config.inference

@@ -3,6 +3,8 @@ west), and a pooled test that the core's effect is the same in every group."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from reporter import messages
@@ -12,7 +14,9 @@ from reporter.results import ModelResult, TestResult
 
 
 def heterogeneity(frame: pd.DataFrame, entity: str, time: str, design: PanelDesign,
-                  model: ModelConfig, group: str) -> tuple[list[ModelResult], TestResult]:
+                  model: ModelConfig, group: str,
+                  names: Callable[[str, str], str] | None = None,
+                  ) -> tuple[list[ModelResult], TestResult]:
     """`heterogeneity_<level>` for each level with at least two entities, and
     `heterogeneity_interaction`: core × 1[level] for all but the first level, with the
     Wald F test that those interactions are all zero (F(q, G-1))."""
@@ -28,7 +32,8 @@ def heterogeneity(frame: pd.DataFrame, entity: str, time: str, design: PanelDesi
         model_id = f"heterogeneity_{level}"
         fit = estimate(sample, sub, model.dependent, regressors, model_id=model_id,
                        entity_effects=True, time_effects=True)
-        label = {lang: messages.text("model.heterogeneity", lang, group=level)
+        label = {lang: messages.text("model.heterogeneity", lang,
+                                     group=names(level, lang) if names else level)
                  for lang in messages.LANGUAGES}
         models.append(to_result(fit, model_id=model_id, dependent=model.dependent,
                                 regressors=regressors, estimator="twoway_fe", label=label,

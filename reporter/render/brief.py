@@ -62,7 +62,10 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
     if finding.key == "heterogeneity":
         return t(f"finding.heterogeneity.{finding.grade}", **labels,
                  p_clause=fmt.p_clause(p["p"]),
-                 strongest=p["strongest"], weakest=p["weakest"],
+                 strongest=config.level_label(config.model.heterogeneity or "",
+                                              p["strongest"], lang),
+                 weakest=config.level_label(config.model.heterogeneity or "", p["weakest"],
+                                            lang),
                  strongest_estimate=fmt.num(p["strongest_estimate"]),
                  weakest_estimate=fmt.num(p["weakest_estimate"]))
     if finding.key == "year_over_year":
@@ -110,7 +113,7 @@ def _recommendation_texts(results: Results, config: Config, lang: str,
     fill = {"core": config.label(config.model.core, lang),
             "dependent": config.label(config.model.dependent, lang),
             "region": config.study.region.get(lang),
-            "leader": names.get(ranking.get("leader"), ""),
+            "leader": names.get(ranking.get("best") or "", ""),
             "laggards": separator.join(names[e] for e in ranking.get("laggards", ()))}
     out: list[str | None] = []
     for chosen in results.recommendations:
