@@ -23,13 +23,12 @@ from reporter.config import Config
 from reporter.errors import InputError
 from reporter.literals import LANGUAGES
 from reporter.messages import Both
+from reporter.models import ALTERNATIVES
 from reporter.results import Coefficient, Finding, ModelResult, Status, TestResult
 
 DEFAULT_RULE_DIRS = (TEMPLATES,)
 GRADES = ("strong", "suggestive")
-ROBUSTNESS_IDS = ("robustness_winsorized", "robustness_lagged_core",
-                  "robustness_drop_first_year", "robustness_drop_last_year",
-                  "robustness_driscoll_kraay", "iv_2sls", "fgls", "fgls_general")
+ROBUSTNESS_IDS = ALTERNATIVES  # the catalogue's alternative specifications
 
 
 @dataclass(frozen=True)

@@ -248,3 +248,18 @@ def test_singletons_as_reghdfe_or_as_xtreg(tmp_path, policy):
         for name, coef in reference.coefficients.items():
             assert ours.coef(name).std_error == pytest.approx(coef.std_error * ratio,
                                                               rel=1e-9)
+
+
+@pytest.mark.parametrize("study", ["zhejiang_hightech", "provinces_resilience"])
+def test_every_model_is_in_the_catalogue_and_the_bootstrap_rebuilds_each(study):
+    """reporter/models.py is the one list of models: every model a run reports has an
+    entry, and every model it marks as bootstrapped is rebuilt and tested (a mismatch
+    would be a note in the brief, and is a failure here)."""
+    from reporter.config import load_config
+    from reporter.models import bootstrapped, spec
+
+    results = pipeline.analyse(load_config(ROOT / "data" / f"{study}.toml"), pipeline.Timer())
+    assert [m.id for m in results.models if spec(m.id) is None] == []
+    record = results.sensitivity["wild_bootstrap"]
+    assert record["skipped"] == {}
+    assert {m.id for m in results.models if bootstrapped(m.id)} <= set(record["models"])

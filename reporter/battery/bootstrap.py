@@ -23,15 +23,13 @@ from reporter.battery.moderation import with_interaction
 from reporter.battery.panel import STATA_CLUSTER, PanelDesign, PanelFit, cluster_sums, estimate
 from reporter.battery.robustness import lagged_sample, winsorized_sample, without_year
 from reporter.literals import BootWeights
+from reporter.models import bootstrapped
 from reporter.prepare import lag_name
 from reporter.results import Coefficient, ModelResult
 
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 WEBB_MAX_CLUSTERS = 12
 TIE = 1e-9  # a draw with t*² ≥ t²·(1 − TIE) counts: exact ties (v = ±1) are in the p-value
-TWOWAY_IDS = ("baseline", "baseline_controls", "robustness_winsorized",
-              "robustness_lagged_core", "robustness_drop_first_year",
-              "robustness_drop_last_year")
 DRISCOLL_KRAAY_ID = "robustness_driscoll_kraay"
 IV_ID = "iv_2sls"
 METHODS = ("cluster", "wild_bootstrap", "driscoll_kraay", "anderson_rubin")  # block order
@@ -233,7 +231,7 @@ def attach(models: Iterable[ModelResult], frame: pd.DataFrame, entity: str, time
     models and a record."""
     models = tuple(models)
     by_id = {m.id: m for m in models}
-    ids = [m.id for m in models if m.id in TWOWAY_IDS or m.id.startswith("moderation_")]
+    ids = [m.id for m in models if bootstrapped(m.id)]
     wild: dict[tuple[str, str], WildResult] = {}
     skipped: dict[str, str] = {}
     for model_id in ids if options is not None else ():

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from reporter import messages
 from reporter.config import Config
+from reporter.models import BY_ID, ROBUSTNESS_ROWS
 from reporter.render import fmt
 from reporter.render.i18n import Translator
 from reporter.results import ModelResult, Results
@@ -179,9 +180,7 @@ def tests_table(results: Results, config: Config, t: Translator) -> Table:
     return Table("tests", t("table.tests.title"), header, tuple(rows), notes)
 
 
-ROBUSTNESS_SPECS = ("baseline_controls", "robustness_winsorized", "robustness_lagged_core",
-                    "robustness_drop_first_year", "robustness_drop_last_year",
-                    "robustness_driscoll_kraay", "iv_2sls", "fgls", "fgls_general")
+ROBUSTNESS_SPECS = ROBUSTNESS_ROWS  # the reference row, then the catalogue's alternatives
 
 
 def core_coefficient(model: ModelResult, core: str):
@@ -225,6 +224,11 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
     for model_id, why in left_out.items():
         label = messages.label(f"model.{model_id}")[t.lang]
         notes.append(messages.text(why["reason"], t.lang, **{**why, "model": label}))
+    skipped = results.sensitivity.get("wild_bootstrap", {}).get("skipped", {})
+    if skipped:  # the bootstrap could not rebuild these models' samples: said, not hidden
+        labels = [messages.label(f"model.{m}")[t.lang] if m in BY_ID else m for m in skipped]
+        notes.append(t("table.robustness.note_boot_skipped",
+                       models=("、" if t.lang == "zh" else ", ").join(labels)))
     fgls = next((m for m in results.models if m.id == "fgls"), None)
     if fgls is not None and fgls.diagnostics.get("rho_by_entity_outside_unit"):
         notes.append(t("table.robustness.note_rho", count=fgls.diagnostics[
