@@ -313,9 +313,9 @@ def validate(config_path: Path) -> None:
     from reporter import pipeline
 
     config, panel, steps = _guard(lambda: pipeline.validate(config_path))
-    click.echo(f"reporter: {config.path.name} OK — {len(panel.frame)} rows, "
-               f"{len(panel.entities)} entities, {len(panel.periods)} periods; "
-               f"{sum(s.count for s in steps)} values winsorised.")
+    _say("validate.ok", file=config.path.name, rows=len(panel.frame),
+         entities=len(panel.entities), periods=len(panel.periods),
+         winsorised=sum(s.count for s in steps))
 
 
 @main.command(help="Start a study: a commented config, a copy of the templates and a data "
