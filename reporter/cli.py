@@ -242,11 +242,11 @@ def _run_batch(config_paths: tuple[Path, ...], output: Path, langs: tuple[str, .
         outcomes = (f.result() for f in futures)
     worst = 0
     failed = 0
-    reported: list[tuple[Path, int, str]] = []
+    finished: list[Path] = []
     try:
         with few_collections():  # one policy for the batch: a run's end sets off no collection
             for path, (code, text) in zip(config_paths, outcomes, strict=True):
-                reported.append((path, code, text))
+                finished.append(path)
                 if code:
                     failed += 1
                     click.echo(f"{path}:\n{text}", err=True)
@@ -254,7 +254,6 @@ def _run_batch(config_paths: tuple[Path, ...], output: Path, langs: tuple[str, .
                     click.echo(text)
                 worst = max(worst, code)
     except Interrupted as stop:
-        finished = [path for path, _, _ in reported]
         if jobs > 1:
             _stop_workers()
             # studies the pool finished before the signal, not yet printed in order
