@@ -198,3 +198,11 @@ def test_category_levels_are_labelled_in_both_languages():
     assert all("East" not in label["zh"] for label in labels)
     ranking = next(f for f in results.findings if f.key == "ranking").params
     assert ranking["better"] == "higher" and ranking["best"] == ranking["leader"]
+    from reporter.render.html import DEFAULT_TEMPLATES
+    from reporter.render.i18n import Translator, load_catalogue
+    from reporter.render.tables import build_tables
+
+    table = build_tables(results, config, Translator(load_catalogue([DEFAULT_TEMPLATES], "zh"),
+                                                     "zh"))["heterogeneity"]
+    names = [row.cells[0].text for row in table.rows]
+    assert "经济高质量发展新动能 × 东部" in names and not any("region_en" in n for n in names)

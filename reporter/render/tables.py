@@ -154,6 +154,10 @@ def _label_of(name: str, config: Config, lang: str) -> str:
         return f"{config.label(name[:-5], lang)} (t−1)"
     if "_x_" in name:
         left, right = name.split("_x_", 1)
+        group = config.model.heterogeneity
+        if group is not None and right.startswith(f"{group}_"):  # core × 1[group = level]
+            level = right[len(group) + 1:]
+            return f"{config.label(left, lang)} × {config.level_label(group, level, lang)}"
         return f"{config.label(left, lang)} × {config.label(right, lang)}"
     return config.label(name, lang)
 
