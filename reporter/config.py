@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,27 @@ from typing import Any, Literal, get_args
 from reporter import literals
 from reporter.bundled import DEFAULT_CONFIG
 from reporter.errors import InputError
+
+# the units statistical yearbooks put in headers, in English (issue 24): 亿元 and the like
+UNITS_EN = {
+    "元": "yuan", "万元": "10,000 yuan", "亿元": "100 million yuan", "美元": "US dollars",
+    "万美元": "10,000 US dollars", "亿美元": "100 million US dollars", "人": "persons",
+    "万人": "10,000 persons", "家": "enterprises", "个": "units", "项": "items",
+    "件": "pieces", "吨": "tonnes", "万吨": "10,000 tonnes", "公里": "km",
+    "平方公里": "km²", "千瓦时": "kWh", "亿千瓦时": "100 million kWh", "%": "%", "‰": "‰",
+    "年": "years", "岁": "years of age", "元/人": "yuan per person",
+    "万元/人": "10,000 yuan per person", "万元每人": "10,000 yuan per person",
+}
+_UNIT = re.compile(r"^(?P<name>.*?\S)\s*[（(](?P<unit>[^（）()]+)[）)]\s*$")
+
+
+def header_unit(header: str) -> tuple[str, str | None]:
+    """A yearbook header split into its name and the unit in brackets at its end
+    (`R&D经费（亿元）` → R&D经费, 亿元); a header without one is its own name."""
+    match = _UNIT.match(header)
+    if not match:
+        return header, None
+    return match.group("name"), match.group("unit").strip()
 
 
 @dataclass(frozen=True)
@@ -233,11 +255,23 @@ class Config:
         return out
 
     def label(self, variable: str, lang: str) -> str:
-        """The display label of a variable, or its column name when it has none."""
+        """The display label of a variable, or its column name when it has none (without
+        a unit in brackets at its end, which `unit` gives: `企业数（家）` is 企业数, 家)."""
         var = self.variables.get(variable)
         if var is not None and var.label is not None:
             return var.label.get(lang)
-        return variable
+        return header_unit(variable)[0]
+
+    def unit(self, variable: str, lang: str) -> str | None:
+        """The variable's unit: configured, or read from its header's brackets, in English
+        from the yearbook vocabulary (UNITS_EN) where it is there."""
+        var = self.variables.get(variable)
+        if var is not None and var.unit is not None:
+            return var.unit.get(lang)
+        unit = header_unit(variable)[1]
+        if unit is None or lang == "zh":
+            return unit
+        return UNITS_EN.get(unicodedata.normalize("NFKC", unit), unit)
 
     def level_label(self, variable: str, value: object, lang: str) -> str:
         """The label of one value of a category column (`levels`), or the value itself."""

@@ -416,3 +416,21 @@ def test_a_control_may_also_be_a_moderator(tmp_path):
     assert model.variables.count("z") == 1
     text = variant(('controls = ["z"]', 'controls = ["z"]\nmediators = ["z"]'))
     assert config_error(write(tmp_path, text)).key == "config.role_conflict"
+
+
+@pytest.mark.parametrize(("header", "name", "unit", "english"), [
+    ("企业数（家）", "企业数", "家", "enterprises"),
+    ("R&D经费（亿元）", "R&D经费", "亿元", "100 million yuan"),
+    ("出口额(万美元)", "出口额", "万美元", "10,000 US dollars"),
+    ("科技支出占比（%）", "科技支出占比", "%", "%"),
+    ("规模经济（产业集群数，对数）", "规模经济", "产业集群数，对数", "产业集群数，对数"),
+    ("compet", "compet", None, None),
+])
+def test_a_unit_in_the_header_becomes_the_variables_unit(tmp_path, header, name, unit,
+                                                        english):
+    """A yearbook header's bracketed unit: the label without it, the unit in Chinese as
+    written and in English from the vocabulary (as written when it is not there)."""
+    config = load_config(write(tmp_path, BASE))
+    assert config.label(header, "zh") == name == config.label(header, "en")
+    assert config.unit(header, "zh") == unit
+    assert config.unit(header, "en") == english

@@ -284,7 +284,7 @@ def variables_table(results: Results, config: Config, t: Translator) -> Table:
             rows.append(Row((Cell(t(f"table.variables.role_{role}"), kind="label"),
                              Cell(name, kind="label"),
                              Cell(config.label(name, t.lang), kind="label"),
-                             Cell(spec.unit.get(t.lang) if spec and spec.unit else "—"),
+                             Cell(config.unit(name, t.lang) or "—"),
                              Cell(source, kind="label"))))
     return Table("variables", t("table.variables.title"), header, tuple(rows),
                  (t("table.variables.note"),))
