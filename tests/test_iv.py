@@ -225,3 +225,28 @@ def test_ar_set_shapes():
     assert weak.kind == "union_of_rays" and weak.low < weak.high
     flat = ar_confidence_set(0.01 * one, 0.01 * one, 0.01 * v, 0.0 * v, 0.01 * v, crit=4.0)
     assert flat.kind == "real_line"
+
+
+def test_weak_instruments_put_the_anderson_rubin_set_in_place_of_the_wald_interval():
+    """First-stage F below Stock and Yogo's 10 % value (16.38 for one instrument) or a
+    cluster F below 10: the robustness table gives the AR set, marked, and says why."""
+    from reporter import pipeline
+    from reporter.battery.iv import STOCK_YOGO_10
+    from reporter.config import load_config
+    from reporter.render.html import DEFAULT_TEMPLATES
+    from reporter.render.i18n import Translator, load_catalogue
+    from reporter.render.tables import robustness_table
+
+    config = load_config(ROOT / "data" / "zhejiang_hightech.toml")
+    results = pipeline.analyse(config, pipeline.Timer())
+    d = results.model("iv_2sls").diagnostics
+    assert STOCK_YOGO_10[1] == 16.38 and d["stock_yogo_10"] == 16.38
+    assert d["weak_instruments"] is (d["first_stage_f"] < 16.38 or
+                                     d["first_stage_f_cluster"] < 10)
+    assert d["weak_instruments"]  # F = 16.30 here
+    table = robustness_table(results, config,
+                             Translator(load_catalogue([DEFAULT_TEMPLATES], "en"), "en"))
+    row = next(r for r in table.rows if r.cells[0].text == results.model("iv_2sls").label["en"])
+    assert row.cells[5].text == f"[{d['ar_ci_low']:.3f}, {d['ar_ci_high']:.3f}]†".replace(
+        "-", "−")
+    assert any(n.startswith("† Weak instruments") and "16.38" in n for n in table.notes)

@@ -52,6 +52,12 @@ _LAG_NAME = re.compile(r"^(?P<column>.+)_lag(?P<periods>[1-9][0-9]*)$")
 _POWER_TOL = 1e-10  # relative size below which an instrument counts as having no variation
 
 
+# Stock and Yogo (2005), Table 5.2: critical values of the first-stage F for a 2SLS Wald
+# test of nominal size 5 % whose actual size is at most 10 %, one endogenous regressor and
+# 1-5 excluded instruments (as ivreg2 prints them)
+STOCK_YOGO_10 = {1: 16.38, 2: 19.93, 3: 22.30, 4: 24.58, 5: 26.87}
+
+
 def _with_lags(frame: pd.DataFrame, entity: str, time: str, names: Sequence[str]) -> pd.DataFrame:
     """Add every instrument named `<column>_lag<p>` that is not already a column."""
     built = {}
@@ -244,6 +250,11 @@ def fit_iv_2sls(
         "first_stage_f_cluster_p_value": f_test.p_value,
         "partial_r2": partial_r2,
         "singletons_dropped": singletons,
+        "stock_yogo_10": STOCK_YOGO_10.get(q),
+        # too weak for the Wald interval: first-stage F below Stock and Yogo's 10 % maximal
+        # size value, or the cluster-robust F below 10; the AR set is then the interval
+        "weak_instruments": bool(f_test.stat < 10 or (q in STOCK_YOGO_10 and
+                                                      f_classical < STOCK_YOGO_10[q])),
     }
     second = to_result(fit, model_id=model_id, dependent=dependent, regressors=names,
                        estimator="twoway_fe_2sls", diagnostics={

@@ -185,8 +185,18 @@ def _charts(results: Results, config: Config, t: Translator, folder: Path) -> di
     lang, core = t.lang, config.model.core
     core_label = config.label(core, lang)
     charts = {"status": status_chart(results.status, config, t, folder / f"status_{lang}.png")}
-    rows = [(m.label[lang], c.estimate, c.ci_low, c.ci_high)
-            for m in specifications(results, core) if (c := core_coefficient(m, core))]
+    rows = []
+    for m in specifications(results, core):
+        c = core_coefficient(m, core)
+        if c is None:
+            continue
+        low, high = c.ci_low, c.ci_high
+        if m.diagnostics.get("weak_instruments"):  # the AR set, as in the table
+            if m.diagnostics.get("ar_ci_kind") != "bounded":
+                continue  # an unbounded set has no bar to draw; the table says what it is
+            low, high = m.diagnostics["ar_ci_low"], m.diagnostics["ar_ci_high"]
+        rows.append((m.label[lang] + ("†" if m.diagnostics.get("weak_instruments") else ""),
+                     c.estimate, low, high))
     if rows:
         charts["coefficients"] = coefficient_chart(rows, core_label, t,
                                                    folder / f"coefficients_{lang}.png")

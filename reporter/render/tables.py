@@ -6,7 +6,9 @@ the numbers. Nothing here recomputes a statistic.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from reporter import messages
 from reporter.config import Config
@@ -124,14 +126,20 @@ def regression_table(table_id: str, models: list[ModelResult], config: Config,
                  tuple(notes), wide=len(models) >= 4)
 
 
+def ar_set_text(d: Mapping[str, Any], t: Translator) -> str:
+    """The Anderson-Rubin confidence set of a 2SLS model: an interval, or its kind."""
+    kind = d.get("ar_ci_kind", "bounded")
+    if kind == "bounded":
+        return f"[{fmt.coef(d['ar_ci_low'], 3)}, {fmt.coef(d['ar_ci_high'], 3)}]"
+    return t(f"table.iv.ar_{kind}")
+
+
 def iv_table(first: ModelResult, second: ModelResult, config: Config, t: Translator) -> Table:
     """Both stages side by side, then the first-stage and weak-IV diagnostics as rows."""
     table = regression_table("iv", [first, second], config, t, by="label")
     d = second.diagnostics
     ar = d["anderson_rubin"]
-    kind = d.get("ar_ci_kind", "bounded")
-    ar_ci = (f"[{fmt.coef(d['ar_ci_low'], 3)}, {fmt.coef(d['ar_ci_high'], 3)}]"
-             if kind == "bounded" else t(f"table.iv.ar_{kind}"))
+    ar_ci = ar_set_text(d, t)
     extra = [
         (t("table.iv.first_stage_f"), fmt.num(d["first_stage_f"], 2), ""),
         (t("table.iv.first_stage_f_cluster"), fmt.num(d["first_stage_f_cluster"], 2), ""),
@@ -206,17 +214,25 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
                    for c in ("spec", "estimate", "se", "p", "p_boot", "ci", "nobs"))
     rows = []
     boot = None
+    weak = None
     for model in specifications(results, core):
         c = core_coefficient(model, core)
         wild = c.inference.get("wild_bootstrap")
         boot = boot or wild
+        interval = f"[{fmt.coef(c.ci_low, 3)}, {fmt.coef(c.ci_high, 3)}]"
+        if model.diagnostics.get("weak_instruments"):  # the AR set replaces the Wald CI
+            weak, interval = model.diagnostics, ar_set_text(model.diagnostics, t) + "†"
         rows.append(Row((Cell(model.label[t.lang], kind="label"),
                          Cell(fmt.coef(c.estimate), fmt.stars(c.p_value)),
                          Cell(fmt.coef(c.std_error)), Cell(fmt.pval(c.p_value)),
                          Cell(fmt.pval(wild["p"]) if wild else "—"),
-                         Cell(f"[{fmt.coef(c.ci_low, 3)}, {fmt.coef(c.ci_high, 3)}]"),
-                         Cell(fmt.integer(model.nobs)))))
+                         Cell(interval), Cell(fmt.integer(model.nobs)))))
     notes = [t("table.robustness.note", core=config.label(core, t.lang))]
+    if weak is not None:
+        threshold = weak.get("stock_yogo_10")
+        notes.append(t("table.robustness.note_weak_iv", f=fmt.num(weak["first_stage_f"], 2),
+                       threshold=fmt.num(threshold, 2) if threshold else "—",
+                       f_cluster=fmt.num(weak["first_stage_f_cluster"], 2)))
     if boot:
         draws = t("table.robustness.draws_enumerated" if boot["enumerated"]
                   else "table.robustness.draws_random", reps=fmt.integer(boot["reps"]),
