@@ -205,7 +205,9 @@ def core_facts(models: Mapping[str, ModelResult], core: str, alpha: float,
     sign = main.estimate > 0
     robust = [c for i in ROBUSTNESS_IDS if i in models and (c := _core(models[i], core))
               and models[i].diagnostics.get("identified", True)]
-    agreeing = [c for c in robust if (c.estimate > 0) == sign and conservative(c)[0] < alpha]
+    same_sign = [c for c in robust if (c.estimate > 0) == sign]
+    significant = [c for c in robust if conservative(c)[0] < alpha]
+    agreeing = [c for c in same_sign if conservative(c)[0] < alpha]
     iv = models.get("iv_2sls")
     diagnostics = iv.diagnostics if iv is not None else {}
     return {
@@ -217,6 +219,8 @@ def core_facts(models: Mapping[str, ModelResult], core: str, alpha: float,
         "sign_stable": len({_core(m, core).estimate > 0 for m in baseline}) == 1,
         "robust_share": len(agreeing) / len(robust) if robust else 0.0,
         "n_specs": len(robust), "n_agreeing": len(agreeing),
+        "n_same_sign": len(same_sign), "n_significant": len(significant),
+        "baseline_significant": conservative(main)[0] < alpha,
         "iv_p": _core(iv, core).p_value if iv is not None else None,
         "first_stage_f": diagnostics.get("first_stage_f"),
         "first_stage_f_cluster": diagnostics.get("first_stage_f_cluster"),
@@ -263,9 +267,15 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
         variable=core, params={**facts, "warnings": warnings})]
 
     loo = (sensitivity or {}).get("leave_one_out")
+    flip = None  # the entity whose removal changes the sign, when the range crosses zero
+    if loo and loo["min"] < 0 < loo["max"]:
+        flip = loo["min_without"] if facts["estimate"] > 0 else loo["max_without"]
     out.append(Finding(key="robustness", grade="fact", model="", variable=core, params={
         "n_specs": facts["n_specs"], "n_agreeing": facts["n_agreeing"],
-        "loo_min": loo["min"] if loo else None, "loo_max": loo["max"] if loo else None}))
+        "n_same_sign": facts["n_same_sign"], "n_significant": facts["n_significant"],
+        "baseline_significant": facts["baseline_significant"],
+        "loo_min": loo["min"] if loo else None, "loo_max": loo["max"] if loo else None,
+        "loo_flip": flip}))
 
     for model in models:
         if model.id.startswith("moderation_"):

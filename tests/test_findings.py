@@ -206,3 +206,29 @@ def test_category_levels_are_labelled_in_both_languages():
                                                      "zh"))["heterogeneity"]
     names = [row.cells[0].text for row in table.rows]
     assert "经济高质量发展新动能 × 东部" in names and not any("region_en" in n for n in names)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_robustness_counts_sign_and_significance_apart(city, lang):
+    """Sign kept and significance counted separately and relative to the baseline's own
+    significance; a leave-one-out range across zero names who flips it."""
+    import dataclasses
+
+    from reporter.render.brief import _sentence
+    from reporter.render.html import DEFAULT_TEMPLATES
+    from reporter.render.i18n import Translator, load_catalogue
+
+    config, results = city
+    t = Translator(load_catalogue([DEFAULT_TEMPLATES], lang), lang)
+    found = next(f for f in results.findings if f.key == "robustness")
+    text = _sentence(found, results, config, t)
+    p = found.params
+    assert p["n_same_sign"] >= p["n_agreeing"] and p["n_significant"] >= p["n_agreeing"]
+    assert str(p["n_same_sign"]) in text and str(p["n_agreeing"]) in text
+    weak = dataclasses.replace(found, params={**p, "baseline_significant": False,
+                                              "n_same_sign": 6, "n_significant": 0,
+                                              "loo_min": -0.05, "loo_max": 0.2,
+                                              "loo_flip": results.status.entities[0].entity})
+    text = _sentence(weak, results, config, t)
+    assert ("not significant" in text) if lang == "en" else ("并不显著" in text)
+    assert results.status.entities[0].names[lang] in text

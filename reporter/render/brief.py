@@ -48,11 +48,18 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
                             max_vif=fmt.num(p["max_vif"], 1))
         return text
     if finding.key == "robustness":
-        text = t("finding.robustness", **labels, n_agreeing=p["n_agreeing"],
-                 n_specs=p["n_specs"])
+        # sign and significance counted apart, relative to the baseline's own significance
+        which = "significant" if p.get("baseline_significant", True) else "not_significant"
+        text = t(f"finding.robustness_counts.{which}", **labels, n_specs=p["n_specs"],
+                 n_same_sign=p.get("n_same_sign", p["n_agreeing"]),
+                 n_significant=p.get("n_significant", p["n_agreeing"]),
+                 n_agreeing=p["n_agreeing"])
         if p["loo_min"] is not None:
             text += " " + t("finding.robustness_loo", low=fmt.num(p["loo_min"]),
                             high=fmt.num(p["loo_max"]))
+            if p.get("loo_flip"):
+                text += " " + t("finding.robustness_loo_flip", entity=names.get(
+                    p["loo_flip"], p["loo_flip"]))
         return text
     if finding.key in ("moderation", "mechanism"):
         return t(f"finding.{finding.key}.{finding.grade}.{p['direction']}", **labels,
