@@ -232,3 +232,28 @@ def test_robustness_counts_sign_and_significance_apart(city, lang):
     text = _sentence(weak, results, config, t)
     assert ("not significant" in text) if lang == "en" else ("并不显著" in text)
     assert results.status.entities[0].names[lang] in text
+
+
+def test_a_hausman_statistic_outside_its_domain_gets_no_p_value():
+    """V_FE - V_RE not positive definite (the province study: smallest eigenvalue < 0): the
+    statistic is kept, no p-value is given, and the table says why (Stata warns; R's
+    phtest prints a p-value regardless)."""
+    import math
+
+    import numpy as np
+
+    from reporter.render.html import DEFAULT_TEMPLATES
+    from reporter.render.i18n import Translator, load_catalogue
+    from reporter.render.tables import tests_table
+
+    config = load_config(ROOT / "data" / "provinces_resilience.toml")
+    results = pipeline.analyse(config, pipeline.Timer())
+    test = results.tests["hausman"]
+    assert test.extra["applicable"] is False and math.isnan(test.p_value)
+    assert test.extra["reason"] == "not_positive_definite" and test.extra["min_eigenvalue"] < 0
+    assert np.isfinite(test.stat)
+    table = tests_table(results, config, Translator(load_catalogue([DEFAULT_TEMPLATES], "en"),
+                                                    "en"))
+    row = next(r for r in table.rows if r.cells[0].text.startswith("Hausman")
+               and "not applicable" in r.cells[4].text)
+    assert row.cells[3].text == "—"

@@ -150,6 +150,16 @@ def hausman(fe: PanelFit, re: RandomEffectsFit, names: list[str]) -> TestResult:
     d = fe.beta[i_fe] - re.beta[i_re]
     v = _within_classical(fe)[np.ix_(i_fe, i_fe)] - re.cov[np.ix_(i_re, i_re)]
     stat = float(d @ linalg.solve(v, d))
+    # outside the χ² domain (Stata: "V_b-V_B is not positive definite"): the statistic is
+    # kept, but no p-value is given for it and the brief says why
+    eigenvalues = np.linalg.eigvalsh((v + v.T) / 2)
+    smallest = float(eigenvalues[0])
+    reason = ("negative_statistic" if stat < 0 else
+              "not_positive_definite" if smallest <= 1e-12 * abs(eigenvalues[-1]) else None)
+    if reason is not None:
+        return TestResult(stat=stat, df=len(names), p_value=float("nan"),
+                          extra={"applicable": False, "reason": reason,
+                                 "min_eigenvalue": smallest})
     return TestResult(stat=stat, df=len(names), p_value=float(chi2_sf(stat, len(names))))
 
 

@@ -182,9 +182,13 @@ def tests_table(results: Results, config: Config, t: Translator) -> Table:
             continue
         df = (f"{test.extra['df1']}, {test.extra['df2']}" if "df1" in test.extra
               else fmt.integer(int(test.df)))
-        verdict = t(f"table.tests.{name}_{'reject' if test.p_value < alpha else 'keep'}")
+        if test.extra.get("applicable") is False:  # outside the statistic's domain
+            verdict, p_text = t(f"table.tests.not_applicable_{test.extra['reason']}"), "—"
+        else:
+            verdict = t(f"table.tests.{name}_{'reject' if test.p_value < alpha else 'keep'}")
+            p_text = fmt.pval(test.p_value)
         rows.append(Row((Cell(t(f"table.tests.{name}"), kind="label"),
-                         Cell(fmt.num(test.stat, 3)), Cell(df), Cell(fmt.pval(test.p_value)),
+                         Cell(fmt.num(test.stat, 3)), Cell(df), Cell(p_text),
                          Cell(verdict, kind="label"))))
     chosen = results.selection.get("chosen")
     notes = (t("table.tests.note_chosen", model=results.model(chosen).label[t.lang],
