@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from reporter.cli import main
+from reporter.config import load_config
 from tests.studies import ROOT, write_study
 
 MODEL = 'dependent = "compet"\ncore = "ec"\ncontrols = ["x1", "x2"]'
@@ -167,3 +168,24 @@ def test_recommendation_entry_that_is_wrong_is_exit_2(tmp_path, entry, words):
 def test_rules_that_are_wrong_are_exit_2(tmp_path, rules, words):
     out = _run_with(tmp_path, _editor(tmp_path, {"rules.toml": rules}))
     assert words in out and "rules.toml" in out
+
+
+def test_a_gap_in_a_model_variable_names_the_key_that_fills_it(tmp_path):
+    """A hole in a model variable: the error says which [prepare] key fills it; with that
+    key the gap inside the entity's years is interpolated and recorded."""
+    from reporter import pipeline
+
+    frame = _frame()
+    frame.loc[(frame.city == "宁波") & (frame.year == 2016), "x1"] = np.nan
+    config = write_study(tmp_path / "a", MODEL, frame)
+    for out in _both("run", config, tmp_path):
+        assert 'interpolate = ["x1"]' in out and "宁波 2016" in out
+    filled = write_study(tmp_path / "b", MODEL, frame)
+    filled.write_text(filled.read_text(encoding="utf-8").replace(
+        "[model]", '[prepare]\ninterpolate = ["x1"]\n[model]'), encoding="utf-8")
+    _, panel, _ = pipeline.validate(filled)
+    steps = [s for s in pipeline.analyse(load_config(filled), pipeline.Timer()).preparation
+             if s.step == "interpolate"]
+    assert [(s.column, s.count, s.params["cells"]) for s in steps] == [
+        ("x1", 1, [["宁波", 2016]])]
+    assert panel.frame["x1"].notna().all()
