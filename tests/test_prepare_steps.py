@@ -186,10 +186,16 @@ def test_derived_model_variables_need_not_be_in_the_file(tmp_path):
     assert panel.frame["lr"].notna().all()
 
 
-def test_model_variables_keep_the_loader_errors(tmp_path):
+def test_model_variables_are_filled_only_when_asked(tmp_path):
+    """A gap in a model variable: filled and recorded under `interpolate = true` (issue 24),
+    the loader's error otherwise; a missing source column keeps its error."""
     rows = rows_with({"甲": [1.0] * 5, "乙": [2.0] * 5})
     rows[3]["x"] = NAN
-    found = error(study(tmp_path, rows, "interpolate = true"))
+    panel, steps = run(study(tmp_path, rows, "interpolate = true"))
+    assert panel.frame["x"].notna().all()
+    assert [(s.step, s.column, s.count) for s in steps if s.step == "interpolate"] == [
+        ("interpolate", "x", 1)]
+    found = error(study(tmp_path, rows, "interpolate = false"))
     assert found.key == "load.missing_values" and found.params["column"] == "x"
     path = study(tmp_path, rows_with({"甲": [1.0] * 5, "乙": [2.0] * 5}), 'log = { lr = "rr" }')
     found = error(path)
