@@ -13,7 +13,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, get_args
@@ -97,6 +97,7 @@ class PrepareConfig:
     """`[prepare]`: gap filling, derived columns (`new = source`), then winsorising."""
 
     winsorize: tuple[float, float] | None = None
+    missing: literals.Missing = "drop"  # "interpolate" implies interpolate = true
     interpolate: bool | tuple[str, ...] = False
     extrapolate: Extrapolate = "none"
     ratio: Mapping[str, tuple[str, str]] = field(default_factory=_no_names)
@@ -530,6 +531,7 @@ _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
              "missing_markers": (_markers, False), "total": (_string, False),
              "exclude": (_names, False)},
     "prepare": {"winsorize": (_winsorize, False), "interpolate": (_interpolate, False),
+                "missing": (_choice(literals.MISSING), False),
                 "extrapolate": (_extrapolate, False), "ratio": (_new_columns(2), False),
                 "log": (_new_columns(1), False), "growth": (_new_columns(1), False),
                 "lag": (_new_columns(1), False)},
@@ -632,6 +634,8 @@ def load_config(path: str | Path | None = None) -> Config:
     data_values["path"] = (path.parent / data_values["path"]).resolve()
     data = DataConfig(**data_values)
     prepare = PrepareConfig(**_section(raw, "prepare", ctx))
+    if prepare.missing == "interpolate" and prepare.interpolate is False:
+        prepare = replace(prepare, interpolate=True)
     model = ModelConfig(**_section(raw, "model", ctx))
     report = ReportConfig(**_section(raw, "report", ctx))
     status = StatusConfig(**_section(raw, "status", ctx))

@@ -12,6 +12,8 @@ BootWeights = Literal["auto", "rademacher", "webb"]
 Better = Literal["higher", "lower", "neither"]  # which way a variable is good
 Singletons = Literal["drop", "keep"]  # fixed-effects models: reghdfe's way, or xtreg's
 Layout = Literal["long", "wide"]  # one table / one sheet per variable, years across
+# rows missing a model variable: left out model by model (Stata, R), refused, or filled
+Missing = Literal["drop", "error", "interpolate"]
 
 LANGUAGES: tuple[str, ...] = get_args(Language)
 OUTPUT_FORMATS: tuple[str, ...] = get_args(OutputFormat)
@@ -19,5 +21,6 @@ CLUSTER_BY: tuple[str, ...] = get_args(ClusterBy)
 PARENTHESES: tuple[str, ...] = get_args(Parentheses)
 BOOT_WEIGHTS: tuple[str, ...] = get_args(BootWeights)
 LAYOUTS: tuple[str, ...] = get_args(Layout)
+MISSING: tuple[str, ...] = get_args(Missing)
 SINGLETONS: tuple[str, ...] = get_args(Singletons)
 BETTER: tuple[str, ...] = get_args(Better)

@@ -399,12 +399,13 @@ def load_panel(config: Config) -> Panel:
                          entity=spec.entity, entity_value=entity_value,
                          time=spec.time, time_value=int(time_value))
 
-    fills = config.prepare.interpolate  # gaps the user asked [prepare] to fill, and check
+    # gaps the user asked [prepare] to fill; `missing = "drop"` leaves the rest to the models
+    fills, refuse = config.prepare.interpolate, config.prepare.missing == "error"
     for variable in model_columns:
         missing = out[variable].isna()
         if missing.all():
             raise InputError("load.all_missing", file=path, column=variable)
-        if missing.any() and not (fills is True or (fills and variable in fills)):
+        if refuse and missing.any() and not (fills is True or (fills and variable in fills)):
             cells = out.loc[missing, [spec.entity, spec.time]]
             where = "; ".join(f"{e} {t}" for e, t in cells.head(5).itertuples(index=False))
             raise InputError("load.missing_values", file=path, column=variable,

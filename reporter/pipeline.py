@@ -154,7 +154,9 @@ def analyse(config: Config, timer: Timer, *, rule_dirs: Sequence[Path] | None = 
                        first_year=periods[0], last_year=periods[-1], encoding=panel.encoding,
                        file=panel.path.name, reading=panel.reading,
                        singletons=model.singletons,
-                       singletons_dropped=_singletons_dropped(battery.models))
+                       singletons_dropped=_singletons_dropped(battery.models),
+                       missing=config.prepare.missing,
+                       missing_dropped=_main_model_missing(battery.models))
     return Results(study=study, data=data, preparation=steps + index_steps, indices=indices,
                    descriptives=battery.descriptives, correlations=battery.correlations,
                    vif=battery.vif, tests=battery.tests, models=battery.models,
@@ -163,11 +165,22 @@ def analyse(config: Config, timer: Timer, *, rule_dirs: Sequence[Path] | None = 
                    recommendations=recommended)
 
 
-def _singletons_dropped(models: Sequence[Any]) -> int:
-    """Rows the main two-way model (with controls, else core only) dropped as singletons."""
+def _main_model(models: Sequence[Any]) -> Any:
+    """The main two-way model: with controls, else core only."""
     by_id = {m.id: m for m in models}
-    main = by_id.get("baseline_controls") or by_id.get("baseline")
+    return by_id.get("baseline_controls") or by_id.get("baseline")
+
+
+def _singletons_dropped(models: Sequence[Any]) -> int:
+    """Rows the main two-way model dropped as singletons."""
+    main = _main_model(models)
     return int(main.diagnostics.get("singletons_dropped", 0)) if main else 0
+
+
+def _main_model_missing(models: Sequence[Any]) -> Mapping[str, Any] | None:
+    """What the main two-way model left out for a missing value, or None."""
+    main = _main_model(models)
+    return main.diagnostics.get("missing") if main else None
 
 
 def run(config_path: str | Path | Config | None = None, output_root: str | Path = "output",

@@ -182,8 +182,23 @@ def _fill_gaps(frame: pd.DataFrame, panel: Panel, config: Config) -> list[PrepSt
             steps.append(PrepStep(step=step, column=column, count=int(filled.sum()),
                                   params={"method": method,
                                           "cells": _cells(frame, filled, entity, time)}))
+    if spec.missing == "drop":  # the models leave incomplete rows out; an index cannot
+        numeric = [c for c in numeric if c in _index_sources(config)]
     _require_complete(frame, panel, numeric, "prepare.still_missing")
     return steps
+
+
+def _index_sources(config: Config) -> set[str]:
+    """The columns the indices are built from, and the raw columns those are derived from."""
+    derived = {name: sources for name, (_, sources) in config.prepare.derived().items()}
+    todo = [c for index in config.indices.values() for c in index.inputs()]
+    seen: set[str] = set()
+    while todo:
+        column = todo.pop()
+        if column not in seen:
+            seen.add(column)
+            todo.extend(derived.get(column, ()))
+    return seen
 
 
 def _derive(frame: pd.DataFrame, panel: Panel, config: Config) -> list[PrepStep]:
@@ -234,9 +249,14 @@ def prepare(panel: Panel, config: Config) -> tuple[Panel, tuple[PrepStep, ...]]:
 
 
 def check_model_complete(panel: Panel, config: Config) -> None:
-    """Every model variable is complete once prepared and built, or the error names where."""
+    """Every model variable is complete once prepared and built, or the error names where,
+    unless `prepare.missing = "drop"` leaves incomplete rows to each model (listwise)."""
     columns = [v for v in config.model.variables if v in panel.frame.columns]
-    _require_complete(panel.frame, panel, columns, "prepare.model_missing")
+    if config.prepare.missing != "drop":
+        _require_complete(panel.frame, panel, columns, "prepare.model_missing")
+    for column in columns:
+        if panel.frame[column].isna().all():
+            raise InputError("load.all_missing", file=panel.path, column=column)
     dependent = config.model.dependent
     values = panel.frame.get(dependent, pd.Series([0.0, 1.0]))
     if values.nunique(dropna=True) < 2:  # nothing to explain: every R² divides by zero

@@ -150,6 +150,9 @@ class DataSummary:
     # model.singletons, and the rows the main fixed-effects model dropped as singletons
     singletons: str = "drop"
     singletons_dropped: int = 0
+    # prepare.missing, and the rows the main two-way model left out for a missing value
+    missing: str = "drop"
+    missing_dropped: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -171,15 +171,26 @@ def test_rules_that_are_wrong_are_exit_2(tmp_path, rules, words):
 
 
 def test_a_gap_in_a_model_variable_names_the_key_that_fills_it(tmp_path):
-    """A hole in a model variable: the error says which [prepare] key fills it; with that
-    key the gap inside the entity's years is interpolated and recorded."""
+    """A hole in a model variable: by default the models that use it leave the row out and
+    say so; under `missing = "error"` the error says which [prepare] keys handle it; with
+    `interpolate` the gap inside the entity's years is filled and recorded."""
     from reporter import pipeline
 
     frame = _frame()
     frame.loc[(frame.city == "宁波") & (frame.year == 2016), "x1"] = np.nan
+    dropped = pipeline.analyse(load_config(write_study(tmp_path / "d", MODEL, frame)),
+                               pipeline.Timer())
+    with_x1 = dropped.model("baseline_controls")
+    assert (with_x1.nobs, dropped.model("baseline").nobs) == (131, 132)
+    assert with_x1.diagnostics["missing"] == {"rows": 1, "entities": 0,
+                                              "by_variable": {"x1": 1}}
+    assert dropped.data.missing_dropped == with_x1.diagnostics["missing"]
     config = write_study(tmp_path / "a", MODEL, frame)
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "[model]", '[prepare]\nmissing = "error"\n[model]'), encoding="utf-8")
     for out in _both("run", config, tmp_path):
         assert 'interpolate = ["x1"]' in out and "宁波 2016" in out
+        assert 'missing = "drop"' in out
     filled = write_study(tmp_path / "b", MODEL, frame)
     filled.write_text(filled.read_text(encoding="utf-8").replace(
         "[model]", '[prepare]\ninterpolate = ["x1"]\n[model]'), encoding="utf-8")

@@ -268,7 +268,8 @@ def bad_data(draw, kind: str) -> tuple[str, dict[str, bytes], tuple[str, ...], b
     elif kind == "all_missing":
         frame[column] = ""
         data, tokens = _csv(frame), (f"`{column}`",)
-    elif kind == "missing_cells":
+    elif kind == "missing_cells":  # refused when the config asks for complete data
+        config = config.replace("[prepare]\n", '[prepare]\nmissing = "error"\n')
         rows = draw(st.lists(st.integers(0, len(frame) - 1), min_size=1, max_size=4))
         frame[column] = frame[column].astype(object)
         frame.loc[rows, column] = draw(st.sampled_from(["", "NA", "-", "  "]))

@@ -39,7 +39,7 @@ def small_panel() -> pd.DataFrame:
 def write_study(tmp_path: Path, data_file: str, *, entity: str = "city", time: str = "year",
                 year: int = 2022, dependent: str = "y", core: str = "x",
                 controls: tuple[str, ...] = (CONTROL,), sheet: str | None = None,
-                name: str = "study.toml") -> Path:
+                name: str = "study.toml", missing: str = "drop") -> Path:
     """A minimal study config beside the data; strings written as TOML basic strings."""
     def q(value: str) -> str:
         return json.dumps(value, ensure_ascii=False)
@@ -51,7 +51,7 @@ def write_study(tmp_path: Path, data_file: str, *, entity: str = "city", time: s
     ]
     if sheet is not None:
         lines.append(f"sheet = {q(sheet)}")
-    lines += ["[prepare]", "winsorize = false",
+    lines += ["[prepare]", "winsorize = false", f"missing = {q(missing)}",
               "[model]", f"dependent = {q(dependent)}", f"core = {q(core)}",
               f"controls = [{', '.join(q(c) for c in controls)}]"]
     path = tmp_path / name
@@ -232,7 +232,7 @@ def test_missing_values_name_entity_and_year(tmp_path):
     frame = small_panel()
     frame.loc[5, CONTROL] = None  # 宁波 2020, spreadsheet row 7
     save(frame, tmp_path / "gaps.csv")
-    error = load_error(write_study(tmp_path, "gaps.csv"))
+    error = load_error(write_study(tmp_path, "gaps.csv", missing="error"))
     assert error.key == "load.missing_values"
     assert error.params["column"] == CONTROL
     assert error.params["count"] == 1
@@ -430,7 +430,8 @@ CLI_CASES = [
     pytest.param(_bytes_study(b"{}", "panel.json"), "panel.json", id="bad_format"),
     pytest.param(_bytes_study(BAD_BYTES, "bad.csv", controls=()), "bad.csv",
                  id="bad_encoding"),
-    pytest.param(_save_study(_with_gap(), "gaps.csv"), "gaps.csv", id="missing_values"),
+    pytest.param(_save_study(_with_gap(), "gaps.csv", missing="error"), "gaps.csv",
+                 id="missing_values"),
     pytest.param(lambda tmp_path: write_study(tmp_path, "nowhere.csv"), "nowhere.csv",
                  id="not_found"),
 ]

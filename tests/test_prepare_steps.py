@@ -77,7 +77,8 @@ def test_interpolation_uses_years_not_rows():
 
 def test_gaps_at_the_ends_are_not_extrapolated_unless_configured(tmp_path):
     rows = rows_with({"甲": [NAN, 2.0, NAN, 4.0, NAN], "乙": [1.0, 1.0, 1.0, 1.0, 1.0]})
-    found = error(study(tmp_path, rows, 'interpolate = true\nlog = { lr = "r" }'))
+    found = error(study(tmp_path, rows, 'missing = "error"\ninterpolate = true\n'
+                                        'log = { lr = "r" }'))
     assert found.key == "prepare.still_missing"
     assert found.params["column"] == "r" and found.params["entity"] == "甲"
     assert found.params["years"] == "2018, 2022" and found.params["count"] == 2
@@ -105,16 +106,36 @@ def test_linear_extrapolation_needs_two_known_years():
 
 def test_raw_gaps_without_interpolation_are_an_error(tmp_path):
     rows = rows_with({"甲": [1.0, NAN, 3.0, 4.0, 5.0], "乙": [1.0] * 5})
-    found = error(study(tmp_path, rows, 'log = { lr = "r" }'))
+    found = error(study(tmp_path, rows, 'missing = "error"\nlog = { lr = "r" }'))
     assert found.key == "prepare.still_missing"
     assert (found.params["entity"], found.params["years"]) == ("甲", "2019")
+
+
+def test_raw_gaps_are_left_to_the_models_by_default(tmp_path):
+    """`missing = "drop"` (the default): a derived column keeps the gap of its source, and
+    a model using it leaves that row out; an index's input must still be complete."""
+    rows = rows_with({"甲": [1.0, NAN, 3.0, 4.0, 5.0], "乙": [1.0] * 5})
+    panel, _ = run(study(tmp_path, rows, 'log = { lr = "r" }', 'dependent = "y"\ncore = "lr"\n'))
+    assert panel.frame["lr"].isna().sum() == 1
+    found = error(study(tmp_path, rows, "", extra='[indices.c]\nmethod = "tc"\nexports = "r"\n'
+                                                  'imports = "x"\n'))
+    assert (found.key, found.params["column"]) == ("prepare.still_missing", "r")
+
+
+def test_missing_interpolate_fills_and_refuses_what_is_left(tmp_path):
+    rows = rows_with({"甲": [1.0, NAN, 3.0, 4.0, NAN], "乙": [1.0] * 5})
+    config = load_config(study(tmp_path, rows, 'missing = "interpolate"\nlog = { lr = "r" }'))
+    assert config.prepare.interpolate is True
+    found = error(config.path)
+    assert (found.key, found.params["years"]) == ("prepare.still_missing", "2022")
 
 
 def test_interpolation_can_be_limited_to_listed_columns(tmp_path):
     rows = rows_with({"甲": [1.0, NAN, 3.0, 4.0, 5.0], "乙": [1.0] * 5})
     for row in rows:
         row["s"] = NAN if (row["city"], row["year"]) == ("乙", 2020) else 1.0
-    found = error(study(tmp_path, rows, 'interpolate = ["r"]\nratio = { q = ["r", "s"] }'))
+    found = error(study(tmp_path, rows, 'missing = "error"\ninterpolate = ["r"]\n'
+                                        'ratio = { q = ["r", "s"] }'))
     assert (found.key, found.params["column"], found.params["entity"]) == (
         "prepare.still_missing", "s", "乙")
 
@@ -173,7 +194,7 @@ def test_zero_denominators_name_entity_and_year(tmp_path):
 
 def test_a_lag_used_as_a_model_variable_must_be_complete(tmp_path):
     rows = rows_with({"甲": [1.0, 2.0, 3.0, 4.0, 5.0], "乙": [1.0] * 5})
-    found = error(study(tmp_path, rows, 'lag = { r_lag = "r" }',
+    found = error(study(tmp_path, rows, 'missing = "error"\nlag = { r_lag = "r" }',
                         'dependent = "y"\ncore = "r_lag"\n'))
     assert found.key == "prepare.model_missing"
     assert (found.params["column"], found.params["entity"], found.params["years"]) == (
@@ -195,7 +216,7 @@ def test_model_variables_are_filled_only_when_asked(tmp_path):
     assert panel.frame["x"].notna().all()
     assert [(s.step, s.column, s.count) for s in steps if s.step == "interpolate"] == [
         ("interpolate", "x", 1)]
-    found = error(study(tmp_path, rows, "interpolate = false"))
+    found = error(study(tmp_path, rows, 'missing = "error"\ninterpolate = false'))
     assert found.key == "load.missing_values" and found.params["column"] == "x"
     path = study(tmp_path, rows_with({"甲": [1.0] * 5, "乙": [2.0] * 5}), 'log = { lr = "rr" }')
     found = error(path)

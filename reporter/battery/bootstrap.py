@@ -200,11 +200,13 @@ def _sample(result: ModelResult, frame: pd.DataFrame, entity: str, time: str,
     """The rows and columns a two-way model was estimated on, made by the same builders as
     the model itself (`attach` checks the refit reproduces the reported estimates)."""
     d = result.diagnostics
+    # a moderation centres, and the winsorised check cuts, on the rows the model keeps
+    observed = [c for c in (result.dependent, *result.regressors) if c in frame.columns]
     if "interaction" in d:
-        return with_interaction(frame, core, d["moderator"])[0]
+        return with_interaction(frame.dropna(subset=observed), core, d["moderator"])[0]
     if "cuts" in d:
-        return winsorized_sample(frame, [result.dependent, *result.regressors],
-                                 tuple(d["cuts"]))[0]
+        return winsorized_sample(frame.dropna(subset=observed),
+                                 [result.dependent, *result.regressors], tuple(d["cuts"]))[0]
     if result.id == "robustness_lagged_core":
         return lagged_sample(frame, entity, time, core)
     if "dropped_year" in d:

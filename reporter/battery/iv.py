@@ -167,10 +167,16 @@ def fit_iv_2sls(
     first stage. No instruments: the one-period lag `<endogenous>_lag1`; any missing
     `<column>_lag<p>` instrument is built with `lag`."""
     controls, instruments = list(controls), list(instruments) or [lag_name(endogenous)]
-    frame = _with_lags(frame, entity, time, instruments)
-    complete = frame[[dependent, endogenous, *controls]].notna().all(axis=1)
-    has_lags = frame[instruments].notna().all(axis=1)
-    sample = frame.loc[complete & has_lags]
+    built = _with_lags(frame, entity, time, instruments)
+    # rows missing a model variable (listwise, recorded) or an instrument (a lag's first year)
+    absent = built[list(dict.fromkeys([dependent, endogenous, *controls]))].isna()
+    complete = ~absent.any(axis=1)
+    missing = ({"rows": int((~complete).sum()),
+                "entities": int(built[entity].nunique() - built.loc[complete, entity].nunique()),
+                "by_variable": {c: int(n) for c, n in absent.sum().items() if n}}
+               if not complete.all() else None)
+    has_lags = built[instruments].notna().all(axis=1)
+    sample = built.loc[complete & has_lags]
     design = PanelDesign.from_frame(sample, entity, time)
     singletons = 0
     if SINGLETONS.get() == "drop":  # the 2SLS, its first stage and reduced form: one sample
@@ -250,6 +256,7 @@ def fit_iv_2sls(
         "first_stage_f_cluster_p_value": f_test.p_value,
         "partial_r2": partial_r2,
         "singletons_dropped": singletons,
+        **({"missing": missing} if missing else {}),
         "stock_yogo_10": STOCK_YOGO_10.get(q),
         # too weak for the Wald interval: first-stage F below Stock and Yogo's 10 % maximal
         # size value, or the cluster-robust F below 10; the AR set is then the interval

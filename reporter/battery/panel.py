@@ -8,11 +8,12 @@ number here is tested against R's plm + sandwich (tests/reference/).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -135,6 +136,24 @@ class PanelDesign:
         return sums
 
 
+def listwise(frame: pd.DataFrame, design: PanelDesign, columns: Sequence[str],
+             ) -> tuple[pd.DataFrame, PanelDesign, dict[str, Any] | None]:
+    """The rows where every one of `columns` is present (Stata's e(sample), R's na.omit),
+    their design, and what was left out (None when nothing was): the rows, the entities
+    left with no row, and the missing cells of each variable."""
+    columns = list(dict.fromkeys(columns))
+    absent = frame[columns].isna().to_numpy()
+    bad = absent.any(axis=1)
+    if not bad.any():
+        return frame, design, None
+    keep = ~bad
+    lost = design.n_entities - np.unique(design.entity[keep]).size
+    record = {"rows": int(bad.sum()), "entities": int(lost),
+              "by_variable": {c: int(n) for c, n in zip(columns, absent.sum(axis=0),
+                                                        strict=True) if n}}
+    return frame.iloc[np.flatnonzero(keep)], design.subset(keep), record
+
+
 def check_rank(x: np.ndarray, names: list[str], model_id: str) -> None:
     """Raise a named EstimationError if the (transformed) design is not of full column rank."""
     if x.shape[1] == 0:
@@ -198,6 +217,7 @@ class PanelFit:
     entity_effects: bool
     time_effects: bool
     singletons_dropped: int = 0
+    missing: dict[str, Any] | None = None  # rows left out for a missing value (listwise)
 
     @property
     def n_clusters(self) -> int:
@@ -214,8 +234,10 @@ class PanelFit:
 def estimate(frame: pd.DataFrame, design: PanelDesign, dependent: str, regressors: list[str],
              *, model_id: str, entity_effects: bool, time_effects: bool) -> PanelFit:
     """OLS after removing the requested effects, with the contract's entity-clustered
-    covariance (Stata `regress`/`xtreg, fe` with `vce(cluster id)`); with entity effects
-    and `model.singletons = "drop"` (SINGLETONS), singletons first (reghdfe)."""
+    covariance (Stata `regress`/`xtreg, fe` with `vce(cluster id)`), on the rows where
+    every variable is present; with entity effects and `model.singletons = "drop"`
+    (SINGLETONS), singletons of those rows first (reghdfe)."""
+    frame, design, missing = listwise(frame, design, [dependent, *regressors])
     dropped = 0
     if entity_effects and SINGLETONS.get() == "drop":
         keep = design.without_singletons(time_effects)
@@ -269,7 +291,7 @@ def estimate(frame: pd.DataFrame, design: PanelDesign, dependent: str, regressor
                     resid=resid, design=design, nobs=nobs, k_model=k_model,
                     df_classical=df_classical, ssr=ssr, r2=r2, r2_within=r2_within,
                     entity_effects=entity_effects, time_effects=time_effects,
-                    singletons_dropped=dropped)
+                    singletons_dropped=dropped, missing=missing)
 
 
 def coefficient_table(names: list[str] | tuple[str, ...], beta: np.ndarray, se: np.ndarray,
@@ -300,6 +322,8 @@ def to_result(fit: PanelFit, *, model_id: str, dependent: str, regressors: list[
              "cluster_factor": STATA_CLUSTER.factor(fit.nobs, fit.n_clusters, fit.k_model)}
     if fit.entity_effects:
         extra["singletons_dropped"] = fit.singletons_dropped
+    if fit.missing:
+        extra["missing"] = fit.missing
     return ModelResult(
         id=model_id, label=label or messages.label(f"model.{model_id}"), estimator=estimator,
         dependent=dependent, regressors=tuple(regressors), nobs=fit.nobs,

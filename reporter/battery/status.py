@@ -34,6 +34,7 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
     dep = by_year[dependent].agg(["mean", "min", "max"])
     core_mean = by_year[core].mean()
     current = frame[frame[panel.time] == report_year].set_index(panel.entity)[dependent]
+    current = current.dropna()  # an entity without a value that year is not ranked
     previous = frame[frame[panel.time] == report_year - 1].set_index(panel.entity)[dependent]
     ranks = current.rank(ascending=False, method="min").astype(int)
     ordered = sorted(current.index, key=lambda e: (ranks[e], e))

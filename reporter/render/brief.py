@@ -156,6 +156,19 @@ def _preparation(results: Results, config: Config, lang: str) -> dict[str, Any] 
             "count": sum(s.count for s in steps), "columns": "; ".join(changed) or "—"}
 
 
+def _missing(results: Results, config: Config, lang: str) -> dict[str, Any] | None:
+    """What the main two-way model left out for missing values, worded for the methods."""
+    lost = results.data.missing_dropped
+    if not lost:
+        return None
+    ids = {m.id for m in results.models}
+    main = results.model("baseline_controls" if "baseline_controls" in ids else "baseline")
+    separator = "、" if lang == "zh" else ", "
+    cells = separator.join(f"{config.label(v, lang)} {n}" for v, n in lost["by_variable"].items())
+    return {"model": main.label[lang], "rows": lost["rows"], "total": results.data.nobs,
+            "variables": cells, "entities": lost["entities"]}
+
+
 def render_brief(results: Results, config: Config, lang: str, template_dirs: Sequence[Path],
                  chart_dir: Path, meta: dict[str, Any]) -> RenderedBrief:
     """Build the context for `lang` and render the brief's HTML; charts go to `chart_dir`
@@ -180,6 +193,7 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         "tables": tables,
         "charts": {name: f"{chart_dir.name}/{path.name}" for name, path in charts.items()},
         "preparation": _preparation(results, config, lang),
+        "missing": _missing(results, config, lang),
         "equation": t("method.equation", **labels),
         "meta": {**meta, "software": _software(meta)},
     }

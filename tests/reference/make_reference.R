@@ -418,6 +418,8 @@ make_fixture <- function(spec) {
 ## ---------------------------------------------------------------------------
 ## datasets
 ## ---------------------------------------------------------------------------
+## make_missing.R sources this file for make_fixture() only
+if (!exists("MAKE_REFERENCE_LIBRARY")) {
 data("Grunfeld", package = "plm")
 data("Produc", package = "plm")
 data("EmplUK", package = "plm")
@@ -478,3 +480,4 @@ for (s in specs) {
 }
 if (length(skipped)) message("SKIPPED (input missing): ", paste(skipped, collapse = ", "))
 message("done")
+}
