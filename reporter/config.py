@@ -197,11 +197,17 @@ class ModelConfig:
         return tuple(dict.fromkeys(ordered))
 
 
+# the blocks of the bundled brief (templates/brief.html.j2), in their default order
+SECTIONS = ("cover", "foreword", "summary", "status", "method", "results", "findings",
+            "recommendations", "appendix")
+
+
 @dataclass(frozen=True)
 class ReportConfig:
     significance: float = 0.05
     parentheses: literals.Parentheses = "t"
     templates: Path | None = None  # an editor's template folder, read before the defaults
+    sections: tuple[str, ...] = SECTIONS  # the brief's blocks, in the order shown
 
 
 @dataclass(frozen=True)
@@ -456,6 +462,17 @@ def _new_columns(arity: int) -> Check:
 MAX_REPS = 99_999
 
 
+def _sections(value: Any, ctx: _Ctx, key: str) -> tuple[str, ...]:
+    """Block names (each once, as `_names` checks): the bundled ones or an editor's (which
+    the render checks against the template)."""
+    names = _names(value, ctx, key)
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ctx.fail("config.bad_section", key, value=name,
+                           allowed=", ".join(SECTIONS))
+    return names
+
+
 def _reps(value: Any, ctx: _Ctx, key: str) -> int:
     """Bootstrap draws: at least 99, at most MAX_REPS (their memory grows with both)."""
     number = _at_least(99)(value, ctx, key)
@@ -542,7 +559,7 @@ _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
               "mediators": (_names, False), "heterogeneity": (_string, False)},
     "report": {"significance": (_number, False),
                "parentheses": (_choice(literals.PARENTHESES), False),
-               "templates": (_folder, False)},
+               "templates": (_folder, False), "sections": (_sections, False)},
     "status": {"share": (_string, False)},
     "inference": {"bootstrap": (_boolean, False), "reps": (_reps, False),
                   "seed": (_at_least(0), False),

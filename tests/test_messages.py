@@ -171,7 +171,7 @@ def template_keys() -> tuple[set[str], set[str]]:
     env = Environment()
     keys: set[str] = set()
     dynamic: set[str] = set()
-    for path in sorted(TEMPLATES.glob("*.j2")):
+    for path in sorted(TEMPLATES.rglob("*.j2")):
         tree = env.parse(path.read_text(encoding="utf-8"))
         for call in tree.find_all(nodes.Call):
             if not (isinstance(call.node, nodes.Name) and call.node.name == "t"):

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jinja2.utils import Namespace
+
 from reporter import __version__
 from reporter.config import Config
 from reporter.findings import Rules, load_rules
@@ -19,6 +21,9 @@ from reporter.render.html import render_html
 from reporter.render.i18n import Translator, load_catalogue
 from reporter.render.tables import build_tables, core_coefficient, specifications
 from reporter.results import Finding, Results
+
+# the sections the contents list (those with an anchor and a numbered heading)
+CONTENTS = ("status", "method", "results", "findings", "appendix")
 
 
 @dataclass(frozen=True)
@@ -182,8 +187,12 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
     charts = _charts(results, config, t, chart_dir)
     tables = build_tables(results, config, t)
     export_tables(tables, chart_dir.parent / "tables", lang)
+    sections = config.report.sections
     context = {
         "t": t, "lang": lang, "labels": labels,
+        "sections": sections,
+        "contents": [{"id": s, "title": t(f"section.{s}")} for s in sections if s in CONTENTS],
+        "n": Namespace(table=0, figure=0),  # table and figure numbers, across sections
         "study": {"title": config.study.title.get(lang), "region": config.study.region.get(lang),
                   "year": config.study.year, "illustrative": config.study.illustrative},
         "data": results.data,

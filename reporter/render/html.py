@@ -15,6 +15,7 @@ from reporter.errors import InputError
 
 DEFAULT_TEMPLATES = TEMPLATES
 BRIEF_TEMPLATE = "brief.html.j2"
+BUNDLED_PREFIX = "bundled"
 # An editor's template can never hang a cron job or fill its memory: rendering one brief
 # stops after RENDER_SECONDS, or once its HTML passes MAX_HTML characters (the bundled brief
 # renders in a tenth of a second and is about 60,000 characters). Jinja's sandbox bounds
@@ -44,16 +45,37 @@ def _compiled_templates():
     return MemoryBytecodeCache()
 
 
+@cache
+def _loader_class():
+    """A FileSystemLoader over the editor's folders then the bundled one, where the name
+    `bundled/<name>` is always the bundled template, so an editor's file may extend the one
+    it replaces. (Jinja is imported when the first brief renders, not with this module.)"""
+    from jinja2 import FileSystemLoader
+
+    class BriefLoader(FileSystemLoader):
+        def __init__(self, folders: list[str], bundled: str) -> None:
+            super().__init__(folders)
+            self.bundled = FileSystemLoader(bundled)
+
+        def get_source(self, environment, template):
+            head, slash, rest = template.partition("/")
+            if slash and head == BUNDLED_PREFIX:
+                return self.bundled.get_source(environment, rest)
+            return super().get_source(environment, template)
+
+    return BriefLoader
+
+
 def environment(template_dirs: Sequence[Path]):
     """A SandboxedEnvironment: editors may change wording and layout, not reach Python."""
-    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
     from reporter.render import fmt
 
     # one set of options for every environment, as the compiled templates are shared
     env = SandboxedEnvironment(
-        loader=FileSystemLoader([str(d) for d in template_dirs]),
+        loader=_loader_class()([str(d) for d in template_dirs], str(DEFAULT_TEMPLATES)),
         autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, bytecode_cache=_compiled_templates())
     env.filters.update(num=fmt.num, pval=fmt.pval, stars=fmt.stars, integer=fmt.integer)
@@ -84,6 +106,36 @@ def _deadline(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def template_blocks(env, name: str) -> list[str]:
+    """The blocks a template defines or inherits, following `{% extends %}` of a fixed name."""
+    from jinja2 import nodes
+
+    blocks: dict[str, None] = {}
+    seen: set[str] = set()
+    current: str | None = name
+    while current is not None and current not in seen:
+        seen.add(current)
+        source = env.loader.get_source(env, current)[0]
+        tree = env.parse(source)
+        blocks.update(dict.fromkeys(block.name for block in tree.find_all(nodes.Block)))
+        parents = [node.template.value for node in tree.find_all(nodes.Extends)
+                   if isinstance(node.template, nodes.Const)]
+        current = parents[0] if parents else None
+    return list(blocks)
+
+
+def _check_sections(env, name: str, where: str, sections) -> None:
+    """Every block `report.sections` names exists, in a template built of blocks (a full
+    copy of an older brief, without blocks, does not read `sections`)."""
+    blocks = template_blocks(env, name)
+    if not blocks:
+        return
+    for section in sections:
+        if section not in blocks:
+            raise InputError("render.unknown_section", file=where, name=section,
+                             blocks=", ".join(blocks))
+
+
 def render_html(template_dirs: Sequence[Path], context: dict[str, Any],
                 name: str = BRIEF_TEMPLATE) -> str:
     """Render one template; any template error names the file and line (exit 2), and so
@@ -97,6 +149,7 @@ def render_html(template_dirs: Sequence[Path], context: dict[str, Any],
     try:
         template = env.get_template(name)
         where = template.filename or name
+        _check_sections(env, name, where, context.get("sections", ()))
         with _deadline(RENDER_SECONDS):
             for piece in template.generate(**context):
                 size += len(piece)
