@@ -383,14 +383,20 @@ def test_leave_one_out_unbalanced_or_incomplete_panels_are_refitted():
     assert len(runs) == 8
 
 
-def test_leave_one_out_names_a_control_that_only_one_entity_moves():
+def test_leave_one_out_absorbs_a_control_that_only_one_entity_moves():
     """Without that entity the control is constant: the closed form hands the sample to
-    the refit, which names the variable, as it always did."""
+    the refit, where the effects absorb the control (as Stata omits it), so that run equals
+    the fit without the control."""
     from reporter.battery import robustness
     from reporter.config import ModelConfig
 
     frame = _balanced(6, 5, 6)
     frame["only_e000"] = np.where(frame["id"] == "e000", np.arange(len(frame)) % 3, 0.0)
     model = ModelConfig(dependent="y", core="x0", controls=("x1", "only_e000"))
-    with pytest.raises(EstimationError, match="only_e000"):
-        robustness.leave_one_out(frame, "id", "year", model, 0.05)
+    runs = {r["entity"]: r for r in robustness.leave_one_out(frame, "id", "year", model,
+                                                              0.05)["runs"]}
+    sample = frame[frame["id"] != "e000"].reset_index(drop=True)
+    fit = estimate(sample, PanelDesign.from_frame(sample, "id", "year"), "y", ["x0", "x1"],
+                   model_id="leave_one_out", entity_effects=True, time_effects=True)
+    assert runs["e000"]["estimate"] == pytest.approx(float(fit.beta[0]), rel=1e-12)
+    assert runs["e000"]["std_error"] == pytest.approx(float(np.sqrt(fit.cov[0, 0])), rel=1e-12)

@@ -35,6 +35,7 @@ from reporter.battery.panel import (
     STATA_CLUSTER,
     PanelDesign,
     PanelFit,
+    absorbed,
     check_rank,
     cluster_meat,
     estimate,
@@ -189,6 +190,10 @@ def fit_iv_2sls(
     if min(n_e, n_t) < 2 or nobs - n_e - (n_t - 1) - max(k, k1) <= 0:
         raise EstimationError("estimate.panel_too_short", model=model_id, nobs=nobs)
 
+    gone = absorbed(sample[controls].to_numpy(dtype=float), design) if controls else []
+    dropped_controls = [c for c, g in zip(controls, gone, strict=True) if g]
+    controls = [c for c in controls if c not in dropped_controls]  # as `estimate` does
+    kc, k, k1 = len(controls), 1 + len(controls), q + len(controls)
     raw = sample[[dependent, endogenous, *controls, *instruments]].to_numpy(dtype=float)
     tilde = design.demean(raw, entity_effects=True, time_effects=True)
     y, d, c, z = tilde[:, 0], tilde[:, 1], tilde[:, 2:2 + kc], tilde[:, 2 + kc:]
@@ -257,6 +262,7 @@ def fit_iv_2sls(
         "partial_r2": partial_r2,
         "singletons_dropped": singletons,
         **({"missing": missing} if missing else {}),
+        **({"absorbed": dropped_controls} if dropped_controls else {}),
         "stock_yogo_10": STOCK_YOGO_10.get(q),
         # too weak for the Wald interval: first-stage F below Stock and Yogo's 10 % maximal
         # size value, or the cluster-robust F below 10; the AR set is then the interval

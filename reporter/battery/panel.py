@@ -27,6 +27,9 @@ from reporter.results import Coefficient, ModelResult, TestResult
 
 CONST = "const"
 _RANK_TOL = 1e-10
+# a regressor keeping at most this share of its variation once the effects are removed is
+# absorbed by them (exactly zero but for rounding when it is time-invariant)
+_ABSORBED_TOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,18 @@ class PanelDesign:
         return sums
 
 
+def absorbed(values: np.ndarray, design: PanelDesign, *, entity_effects: bool = True,
+             time_effects: bool = True) -> np.ndarray:
+    """Which columns of `values` the effects absorb: what is left of each once they are
+    removed is at most _ABSORBED_TOL of its spread (a time-invariant control under entity
+    effects, a common shock under year effects)."""
+    spread = np.sqrt(len(values)) * values.std(axis=0)
+    within = design.demean(np.array(values, dtype=float, order="F"),
+                           entity_effects=entity_effects, time_effects=time_effects)
+    left = np.sqrt(np.einsum("ij,ij->j", within, within))
+    return left <= _ABSORBED_TOL * np.maximum(spread, np.finfo(float).tiny)
+
+
 def listwise(frame: pd.DataFrame, design: PanelDesign, columns: Sequence[str],
              ) -> tuple[pd.DataFrame, PanelDesign, dict[str, Any] | None]:
     """The rows where every one of `columns` is present (Stata's e(sample), R's na.omit),
@@ -218,6 +233,7 @@ class PanelFit:
     time_effects: bool
     singletons_dropped: int = 0
     missing: dict[str, Any] | None = None  # rows left out for a missing value (listwise)
+    absorbed: tuple[str, ...] = ()  # regressors without variation the effects leave
 
     @property
     def n_clusters(self) -> int:
@@ -258,14 +274,29 @@ def estimate(frame: pd.DataFrame, design: PanelDesign, dependent: str, regressor
         y_within = demean_entity(data[:, :1], design.entity, design.n_entities)[:, 0]
         within_ss = float(y_within @ y_within)
         del y_within
+    spread = np.sqrt(nobs) * data[:, 1:].std(axis=0) if nobs else np.zeros(len(names))
     transformed = design.demean(data, entity_effects=entity_effects,
                                 time_effects=time_effects, inplace=True)
     yt, xt = transformed[:, 0], transformed[:, 1:]
+    omitted: list[str] = []
+    if (entity_effects or time_effects) and names:
+        # a regressor the effects absorb (a time-invariant control under entity effects):
+        # no coefficient, as Stata's "omitted because of collinearity"; the first regressor
+        # (the core, or what stands for it) may not be absorbed
+        within = np.sqrt(np.einsum("ij,ij->j", xt, xt))
+        gone = within <= _ABSORBED_TOL * np.maximum(spread, np.finfo(float).tiny)
+        if gone[0]:
+            raise EstimationError("estimate.core_absorbed", model=model_id, variable=names[0])
+        if gone.any():
+            omitted = [n for n, g in zip(names, gone, strict=True) if g]
+            xt = xt[:, ~gone]
+            names = [n for n, g in zip(names, gone, strict=True) if not g]
     if not entity_effects and not time_effects:
         xt = np.hstack([np.ones((nobs, 1)), xt])
         names = [CONST, *names]
 
-    k_model = len(regressors) + 1 + (design.n_periods - 1 if time_effects else 0)
+    slopes = len(names) - (names[0] == CONST if names else 0)  # the absorbed ones left out
+    k_model = slopes + 1 + (design.n_periods - 1 if time_effects else 0)
     absorbed = (design.n_entities if entity_effects else 0) + (
         design.n_periods - 1 if time_effects else 0)
     df_classical = nobs - xt.shape[1] - absorbed
@@ -291,7 +322,7 @@ def estimate(frame: pd.DataFrame, design: PanelDesign, dependent: str, regressor
                     resid=resid, design=design, nobs=nobs, k_model=k_model,
                     df_classical=df_classical, ssr=ssr, r2=r2, r2_within=r2_within,
                     entity_effects=entity_effects, time_effects=time_effects,
-                    singletons_dropped=dropped, missing=missing)
+                    singletons_dropped=dropped, missing=missing, absorbed=tuple(omitted))
 
 
 def coefficient_table(names: list[str] | tuple[str, ...], beta: np.ndarray, se: np.ndarray,
@@ -324,6 +355,8 @@ def to_result(fit: PanelFit, *, model_id: str, dependent: str, regressors: list[
         extra["singletons_dropped"] = fit.singletons_dropped
     if fit.missing:
         extra["missing"] = fit.missing
+    if fit.absorbed:
+        extra["absorbed"] = list(fit.absorbed)
     return ModelResult(
         id=model_id, label=label or messages.label(f"model.{model_id}"), estimator=estimator,
         dependent=dependent, regressors=tuple(regressors), nobs=fit.nobs,

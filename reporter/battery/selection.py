@@ -22,7 +22,6 @@ from reporter.battery.panel import (
     CONST,
     PanelDesign,
     PanelFit,
-    check_rank,
     cluster_meat,
     coefficient_table,
     estimate,
@@ -70,11 +69,11 @@ def random_effects(frame: pd.DataFrame, design: PanelDesign, dependent: str,
     nobs, k = x.shape
     z = np.hstack([np.ones((nobs, 1)), x])
     names = (CONST, *regressors)
-    check_rank(demean_entity(x, e, n_e), list(regressors), model_id)
-
+    # σ²_ν from the within regression, on its own residual df: a time-invariant regressor
+    # is absorbed there (plm's within model drops it) and estimated by the GLS below
     within = estimate(frame, design, dependent, regressors, model_id=model_id,
                       entity_effects=True, time_effects=False)
-    sigma2_idios = within.ssr / (nobs - n_e - k)
+    sigma2_idios = within.ssr / within.df_classical
 
     t_i = np.bincount(e, minlength=n_e).astype(float)
     means = group_means(np.column_stack([y, z]), e, n_e)
@@ -87,7 +86,10 @@ def random_effects(frame: pd.DataFrame, design: PanelDesign, dependent: str,
         zb = zm[:, keep]
         coef, *_ = np.linalg.lstsq(zb, ym, rcond=None)
         quad = float(t_i[0] * ((ym - zb @ coef) ** 2).sum())
-        m_nu = n_e - (zb.shape[1] - 1) - 1
+        # K counts the slopes both regressions identify: plm leaves out the between-aliased
+        # ones (year dummies) and those the within model absorbs (time-invariant ones)
+        identified = keep[1:] & np.isin(regressors, within.names)
+        m_nu = n_e - int(identified.sum()) - 1
         m_eta = t_i[0] * m_nu
     else:
         a = (zm * t_i[:, None]).T @ zm           # Z_B'Z_B  (Between rows repeated T_i times)
@@ -237,15 +239,16 @@ def selection(frame: pd.DataFrame, design: PanelDesign, dependent: str,
                         model_id="fe_entity", entity_effects=True, time_effects=False)
     try:
         re_years = random_effects(with_years, design, dependent, [*regressors, *years])
-        hausman_years = hausman(fe_years, re_years, [*regressors, *years])
+        hausman_years = hausman(fe_years, re_years, list(fe_years.names))
     except (linalg.LinAlgError, EstimationError):
         # As plm: the between design of an unbalanced panel with year dummies can be
         # exactly singular; the test is then not estimable.
         hausman_years = TestResult(stat=float("nan"), df=0, p_value=float("nan"),
                                    extra={"estimable": False})
-    tests = {"hausman": hausman(fe, re, list(regressors)),
+    within = [n for n in regressors if n in fe.names]  # what the entity effects leave
+    tests = {"hausman": hausman(fe, re, within),
              "hausman_twoways": hausman_years,
-             "hausman_robust": hausman_robust(frame, design, re, list(regressors)),
+             "hausman_robust": hausman_robust(frame, design, re, within),
              "f_entity": f_entity(pooled, fe, design.n_entities),
              "bp_lm": bp_lm(pooled, design)}
     chosen, reason = choose(tests, alpha)

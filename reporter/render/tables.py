@@ -96,12 +96,17 @@ def regression_table(table_id: str, models: list[ModelResult], config: Config,
              for m in models]
     header = (Cell(t("table.regression.variable"), kind="head"),
               *(Cell(f"({i}) {h}", kind="head") for i, h in enumerate(heads, start=1)))
-    variables: list[str] = list(dict.fromkeys(v for m in models for v in m.coefficients))
+    variables: list[str] = list(dict.fromkeys(
+        v for m in models for v in (*m.coefficients, *m.diagnostics.get("absorbed", ()))))
     rows: list[Row] = []
     for var in variables:
         top, sub = [_label(config, var, t.lang)], [Cell("", kind="label")]
         for m in models:
             c = m.coefficients.get(var)
+            if c is None and var in m.diagnostics.get("absorbed", ()):
+                top.append(Cell(t("table.regression.absorbed")))
+                sub.append(Cell(""))
+                continue
             top.append(Cell(fmt.coef(c.estimate), fmt.stars(c.p_value)) if c else Cell(""))
             sub.append(Cell(f"({fmt.num(c.stat if show_t else c.std_error, 3)})") if c
                        else Cell(""))
@@ -122,6 +127,8 @@ def regression_table(table_id: str, models: list[ModelResult], config: Config,
     notes = [note, t("table.regression.note_stars")]
     if any(m.cov_type == "classical" for m in models):
         notes.insert(1, t("table.regression.note_classical"))
+    if any(m.diagnostics.get("absorbed") for m in models):
+        notes.insert(1, t("table.regression.note_absorbed"))
     return Table(table_id, t(f"table.{table_id}.title", **title), header, tuple(rows),
                  tuple(notes), wide=len(models) >= 4)
 
