@@ -361,5 +361,38 @@ def templates_check(folder: Path) -> None:
     _say("templates.ok", folder=folder, count=count)
 
 
+@templates.command("preview", help="Serve the HTML brief on 127.0.0.1, rendered again on "
+                                   "every save in FOLDER (Ctrl-C stops).\n\n"
+                                   "在本机预览 HTML 简报，每次保存 FOLDER 中的文件后自动重新渲染。")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--study", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Study config (default: the bundled study).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+def templates_preview(folder: Path, config_path: Path | None, port: int) -> None:
+    import tempfile
+    import threading
+
+    from reporter import preview
+
+    with tempfile.TemporaryDirectory(prefix="reporter-preview-") as work:
+        shown = _guard(lambda: preview.start(folder, config_path, Path(work)))
+        server = _guard(lambda: preview.serve(shown, port))
+        url = f"http://{preview.HOST}:{server.server_address[1]}/"
+        _say("preview.serving", url=url, folder=shown.folder)
+
+        def rendered(p: preview.Preview, seconds: float) -> None:
+            _say("preview.rendered", version=p.version, seconds=f"{seconds:.2f}")
+
+        stop = threading.Event()
+        watcher = preview.watch(shown, stop, rendered)
+        try:
+            server.serve_forever(poll_interval=0.2)
+        finally:
+            stop.set()
+            server.server_close()
+            watcher.join(timeout=2)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

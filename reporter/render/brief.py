@@ -175,16 +175,18 @@ def _missing(results: Results, config: Config, lang: str) -> dict[str, Any] | No
 
 
 def render_brief(results: Results, config: Config, lang: str, template_dirs: Sequence[Path],
-                 chart_dir: Path, meta: dict[str, Any]) -> RenderedBrief:
+                 chart_dir: Path, meta: dict[str, Any],
+                 charts: dict[str, Path] | None = None) -> RenderedBrief:
     """Build the context for `lang` and render the brief's HTML; charts go to `chart_dir`
-    and are referenced relative to its parent (the output folder)."""
+    and are referenced relative to its parent (the output folder). `charts`: the ones drawn
+    before for the same results and catalogue (the preview), not drawn again."""
     t = Translator(load_catalogue(template_dirs, lang), lang)
     rules = load_rules(template_dirs)
     order = {key: i for i, key in enumerate(rules.key_messages)}
     key_findings = [f for f in results.findings if f.key in order][:rules.max_key_messages]
     labels = {"dependent": config.label(config.model.dependent, lang),
               "core": config.label(config.model.core, lang)}
-    charts = _charts(results, config, t, chart_dir)
+    charts = _charts(results, config, t, chart_dir) if charts is None else charts
     tables = build_tables(results, config, t)
     export_tables(tables, chart_dir.parent / "tables", lang)
     sections = config.report.sections
