@@ -350,15 +350,36 @@ def templates_export(folder: Path) -> None:
                                  "用示例结果渲染 FOLDER 中的模板，逐条报告错误及其文件与行号。")
 @click.argument("folder", type=click.Path(path_type=Path))
 def templates_check(folder: Path) -> None:
-    from reporter import scaffold
+    from reporter import provenance, scaffold
 
     problems, count = _guard(lambda: scaffold.check_templates(folder))
+    notices = list(provenance.notices(folder))
+    for where, key, params in notices:  # the bundled brief moved under the editor's copy
+        for lang in messages.LANGUAGES:
+            click.echo(f"{where}: {messages.text(key, lang, **params)}", err=True)
+    if notices:
+        for lang in messages.LANGUAGES:
+            click.echo(messages.text("templates.notices", lang, folder=folder,
+                                     count=len(notices)), err=True)
     for problem in problems:
         for line in problem.lines():
             click.echo(line, err=True)
     if problems:
         _fail(InputError("templates.failed", folder=folder, count=len(problems)))
     _say("templates.ok", folder=folder, count=count)
+
+
+@templates.command("diff", help="Show how the templates in FOLDER differ from the bundled "
+                                "ones (unified diff, bundled first).\n\n"
+                                "显示 FOLDER 中的模板与自带模板的差异。")
+@click.argument("folder", type=click.Path(path_type=Path))
+def templates_diff(folder: Path) -> None:
+    from reporter import provenance
+
+    if not folder.is_dir():
+        _fail(InputError("templates.not_found", file=folder))
+    for line in provenance.diff(folder):
+        click.echo(line, nl=False)
 
 
 @templates.command("preview", help="Serve the HTML brief on 127.0.0.1, rendered again on "

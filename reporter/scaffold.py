@@ -23,7 +23,7 @@ from pathlib import Path
 from string import Formatter
 from typing import Any
 
-from reporter import messages
+from reporter import messages, provenance
 from reporter.config import _SCHEMA, _VARIABLE_KEYS, DEFAULT_CONFIG, Config, _Ctx, load_config
 from reporter.errors import InputError, ReporterError
 from reporter.render import html
@@ -45,13 +45,23 @@ reporter 会先读取本目录、再读取自带模板。这里的文件会替�
 `i18n/en.toml` 中的每个键只替换对应的那一条。未修改的文件请删除、未修改的键请去掉，以便继续获得
 新版本的改进。
 
-- `brief.html.j2`: the brief's layout (Jinja2 in a sandbox) / 简报版式
+- `brief.html.j2`: the brief's layout (Jinja2 in a sandbox), a base of named blocks; to
+  change one section, keep a `brief.html.j2` that starts with
+  `{% extends "bundled/brief.html.j2" %}` and overrides that block only /
+  简报版式，由命名区块组成；只改一节时，保留以 `{% extends "bundled/brief.html.j2" %}`
+  开头、只覆盖该区块的 `brief.html.j2`
+- `sections/*.html.j2`: one file per section / 每节一个文件
 - `macros.html.j2`: tables and figures / 表格与图
 - `style.css`: fonts, page size, margins / 字体、页面与边距
 - `i18n/zh.toml`, `i18n/en.toml`: every word of the brief; keep the `{placeholders}` /
   简报的全部文字，请保留 `{占位符}`
 
-After each edit / 每次修改后运行: `reporter templates check <this folder>`
+- `.bundled.json`: the bundled version of each file copied here; `reporter templates check`
+  says when a bundled file changed since, `reporter templates diff <this folder>` shows your
+  changes / 记录各文件复制自哪个版本；check 会提示自带文件的更新，diff 显示您的修改
+
+After each edit / 每次修改后运行: `reporter templates check <this folder>`;
+to see it as you type / 边改边看: `reporter templates preview <this folder>`
 """
 
 
@@ -64,7 +74,7 @@ def export_templates(folder: Path) -> list[Path]:
                and not any(part.startswith((".", "__")) for part in p.parts)]
     pairs = [(p, folder / p.relative_to(DEFAULT_TEMPLATES)) for p in sources]
     readme = folder / "README.md"
-    for _, target in [*pairs, (None, readme)]:
+    for _, target in [*pairs, (None, readme), (None, folder / provenance.RECORD)]:
         if target.exists():
             raise InputError("scaffold.exists", file=target)
     try:
@@ -72,6 +82,8 @@ def export_templates(folder: Path) -> list[Path]:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
         readme.write_text(TEMPLATES_README, encoding="utf-8")
+        provenance.record(folder, [p.relative_to(DEFAULT_TEMPLATES).as_posix()
+                                   for p in sources])
     except OSError as exc:
         raise InputError("write.not_writable", file=folder, detail=exc.strerror) from None
     return [target for _, target in pairs] + [readme]
