@@ -23,7 +23,7 @@ from reporter.config import Config
 from reporter.errors import InputError
 from reporter.literals import LANGUAGES
 from reporter.messages import Both
-from reporter.models import ALTERNATIVES
+from reporter.models import ALTERNATIVES, ENDOGENEITY_CHECKS
 from reporter.results import Coefficient, Finding, ModelResult, Status, TestResult
 
 DEFAULT_RULE_DIRS = (TEMPLATES,)
@@ -203,14 +203,31 @@ def core_facts(models: Mapping[str, ModelResult], core: str, alpha: float,
     baseline = [models[i] for i in ("baseline", "baseline_controls") if i in models]
     main = _core(baseline[-1], core)
     sign = main.estimate > 0
-    robust = [c for i in ROBUSTNESS_IDS if i in models and (c := _core(models[i], core))
-              and models[i].diagnostics.get("identified", True)]
+
+    def agrees(c: Coefficient) -> bool:
+        return (c.estimate > 0) == sign and conservative(c)[0] < alpha
+
+    shown = [i for i in ROBUSTNESS_IDS if i in models and _core(models[i], core) is not None
+             and models[i].diagnostics.get("identified", True)]
+    # agreement is counted over the specifications with the baseline's region and year
+    # effects; the others (xtgls, pggls) estimate another thing and are named apart
+    counted = [i for i in shown if models[i].entity_effects and models[i].time_effects]
+    robust = [_core(models[i], core) for i in counted]
     same_sign = [c for c in robust if (c.estimate > 0) == sign]
     significant = [c for c in robust if conservative(c)[0] < alpha]
-    agreeing = [c for c in same_sign if conservative(c)[0] < alpha]
+    agreeing = [c for c in robust if agrees(c)]
+    checks = [i for i in ENDOGENEITY_CHECKS if i in counted]
+    failed = [i for i in checks if not agrees(_core(models[i], core))]
     iv = models.get("iv_2sls")
     diagnostics = iv.diagnostics if iv is not None else {}
     return {
+        "disagree": [i for i in counted if not agrees(_core(models[i], core))],
+        "other_effects": [i for i in shown if i not in counted],
+        "endogeneity_checks": checks, "endogeneity_failed": failed,
+        "check_results": {i: {"estimate": _core(models[i], core).estimate,
+                              "p": conservative(_core(models[i], core))[0]} for i in checks},
+        # a causal reading ("effect") needs every check aimed at reverse causality to agree
+        "endogeneity_holds": bool(checks) and not failed,
         "p": main.p_value, "estimate": main.estimate, "ci_low": main.ci_low,
         "ci_high": main.ci_high, "direction": "positive" if sign else "negative",
         "p_conservative": conservative(main)[0], "p_method": conservative(main)[1],
@@ -226,6 +243,23 @@ def core_facts(models: Mapping[str, ModelResult], core: str, alpha: float,
         "first_stage_f_cluster": diagnostics.get("first_stage_f_cluster"),
         "n_clusters": baseline[-1].n_clusters, "max_vif": max_vif, "model": baseline[-1].id,
     }
+
+
+def _marginal_range(model: ModelResult, positive: bool, alpha: float) -> dict[str, Any]:
+    """The core's marginal effect at the moderator's 10th and 90th percentiles, and the
+    percentiles where it is not distinguishable from zero or has the opposite sign to the
+    baseline effect (a moderation that removes the effect over part of the range)."""
+    effects = model.diagnostics.get("marginal_effects", [])
+    if not effects:
+        return {}
+    low, high = effects[0], effects[-1]
+    fades = [round(e["percentile"] * 100) for e in effects if e["p_value"] >= alpha]
+    flips = [round(e["percentile"] * 100) for e in effects
+             if e["p_value"] < alpha and (e["estimate"] > 0) != positive]
+    return {"me_low": low["estimate"], "me_low_p": low["p_value"],
+            "me_low_at": round(low["percentile"] * 100), "me_high": high["estimate"],
+            "me_high_p": high["p_value"], "me_high_at": round(high["percentile"] * 100),
+            "fades_at": fades, "flips_at": flips}
 
 
 def laggards(status: Status, quantile: float, better: str = "higher") -> list[str]:
@@ -274,17 +308,28 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
         "n_specs": facts["n_specs"], "n_agreeing": facts["n_agreeing"],
         "n_same_sign": facts["n_same_sign"], "n_significant": facts["n_significant"],
         "baseline_significant": facts["baseline_significant"],
+        "disagree": facts["disagree"], "other_effects": facts["other_effects"],
         "loo_min": loo["min"] if loo else None, "loo_max": loo["max"] if loo else None,
         "loo_flip": flip}))
 
+    moderations: list[Finding] = []
     for model in models:
         if model.id.startswith("moderation_"):
             inter = model.coefficients[model.diagnostics["interaction"]]
             local = {"alpha": alpha, "p": inter.p_value, "estimate": inter.estimate,
                      "p_conservative": conservative(inter)[0], "n_clusters": model.n_clusters}
-            out.append(Finding(key="moderation", grade=_grade(rules, "moderation", local),
-                               model=model.id, variable=model.diagnostics["moderator"],
-                               params={**local, "direction": _sign(inter.estimate)}))
+            # "positive": the core's effect grows in size with the moderator (the product has
+            # the sign of the baseline effect), "negative": it shrinks
+            same = (inter.estimate > 0) == (facts["estimate"] > 0)
+            moderations.append(Finding(
+                key="moderation", grade=_grade(rules, "moderation", local), model=model.id,
+                variable=model.diagnostics["moderator"],
+                params={**local, "direction": "positive" if same else "negative",
+                        **_marginal_range(model, facts["estimate"] > 0, alpha)}))
+    # a moderation that removes or reverses the effect over part of the range comes first:
+    # it is the one a reader must not miss (and the key messages take the first)
+    out += sorted(moderations, key=lambda f: not (f.params.get("flips_at")
+                                                  or f.params.get("fades_at")))
     for mediator in config.model.mediators:
         sobel = tests.get(f"sobel_{mediator}")
         a, b = by_id.get(f"mechanism_{mediator}_a"), by_id.get(f"mechanism_{mediator}_b")

@@ -17,6 +17,7 @@ class ModelSpec:
     bootstrapped: bool = False  # two-way FE, clustered: the wild bootstrap tests its core
     alternative: bool = False  # another specification of the core effect (robustness)
     table: str | None = None  # the brief's table that shows it
+    endogeneity: bool = False  # aimed at reverse causality: a causal reading needs it to hold
 
 
 MODELS: tuple[ModelSpec, ...] = (
@@ -28,14 +29,14 @@ MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("robustness_winsorized", "robustness", bootstrapped=True, alternative=True,
               table="robustness"),
     ModelSpec("robustness_lagged_core", "robustness", bootstrapped=True, alternative=True,
-              table="robustness"),
+              table="robustness", endogeneity=True),
     ModelSpec("robustness_drop_first_year", "robustness", bootstrapped=True,
               alternative=True, table="robustness"),
     ModelSpec("robustness_drop_last_year", "robustness", bootstrapped=True, alternative=True,
               table="robustness"),
     ModelSpec("robustness_driscoll_kraay", "robustness", alternative=True,
               table="robustness"),
-    ModelSpec("iv_2sls", "endogeneity", alternative=True, table="iv"),
+    ModelSpec("iv_2sls", "endogeneity", alternative=True, table="iv", endogeneity=True),
     ModelSpec("iv_first_stage", "endogeneity", table="iv"),
     ModelSpec("fgls", "robustness", alternative=True, table="robustness"),
     ModelSpec("fgls_general", "robustness", alternative=True, table="robustness"),
@@ -52,6 +53,7 @@ BY_ID = {spec.id: spec for spec in MODELS}
 # the reference row first, then the alternatives, in the order the robustness table lists
 ALTERNATIVES: tuple[str, ...] = tuple(s.id for s in MODELS if s.alternative)
 ROBUSTNESS_ROWS: tuple[str, ...] = ("baseline_controls", *ALTERNATIVES)
+ENDOGENEITY_CHECKS: tuple[str, ...] = tuple(s.id for s in MODELS if s.endogeneity)
 
 
 def spec(model_id: str) -> ModelSpec | None:

@@ -213,7 +213,9 @@ def test_general_fgls_is_shown_and_counted_only_where_identified(tmp_path):
     assert general.diagnostics["identified"] is False
     assert "fgls_general" not in [m.id for m in specifications(results, "ec")]
     core = next(f for f in results.findings if f.key == "core_effect")
-    assert core.params["n_specs"] == len(specifications(results, "ec")) - 1  # less baseline
+    shown = specifications(results, "ec")  # the baseline and the alternatives shown
+    assert core.params["n_specs"] + len(core.params["other_effects"]) == len(shown) - 1
+    assert core.params["other_effects"] == ["fgls"]  # shown, not counted (no entity effects)
     table = robustness_table(results, config, Translator(load_catalogue(
         [DEFAULT_TEMPLATES], "en"), "en"))
     assert any("66 variances and covariances" in n and "there are 12" in n

@@ -59,7 +59,9 @@ def test_each_grade_gets_its_wording(tmp_path, city, strong, suggestive, grade, 
     assert core.grade == grade
     catalogue = load_catalogue([DEFAULT_TEMPLATES], lang)
     sentence = _sentence(core, regraded, config, Translator(catalogue, lang))
-    template = catalogue[f"finding.core_effect.{grade}.{core.params['direction']}"]
+    causal = core.params["endogeneity_holds"] or grade == "none"  # else an association
+    template = catalogue[f"finding.core_effect.{grade}.{core.params['direction']}"
+                         f"{'' if causal else '_association'}"]
     opening = template.split("{")[0]
     assert sentence.startswith(opening)
     assert fmt.num(core.params["estimate"]) in sentence
@@ -113,8 +115,21 @@ def test_key_message_numbers_match_results_json(tmp_path, study):
     summary = pipeline.run(study, tmp_path)
     results = json.loads((summary.output / "results.json").read_text(encoding="utf-8"))
     allowed = set()
+
+    def values(node):  # every number in the params, nested ones included
+        if isinstance(node, dict):
+            for item in node.values():
+                yield from values(item)
+        elif isinstance(node, list):
+            for item in node:
+                yield from values(item)
+        else:
+            yield node
+
     for finding in results["findings"]:
-        for value in finding["params"].values():
+        for value in values(finding["params"]):
+            if isinstance(value, bool):
+                continue
             if isinstance(value, float):
                 allowed |= {fmt.num(value), fmt.num(value, 1), fmt.coef(value, 3),
                             fmt.p_clause(value).split()[-1]}
@@ -257,3 +272,65 @@ def test_a_hausman_statistic_outside_its_domain_gets_no_p_value():
     row = next(r for r in table.rows if r.cells[0].text.startswith("Hausman")
                and "not applicable" in r.cells[4].text)
     assert row.cells[3].text == "—"
+
+
+def test_a_failed_endogeneity_check_caps_the_grade_and_the_wording(city):
+    """Zhejiang: the lagged core and the 2SLS do not agree with the baseline, so even with
+    every other condition of `strong` met the grade stays below it, and the finding is
+    worded as an association in both languages; with the checks holding it is an effect."""
+    from reporter.findings import _grade, core_facts
+
+    config, results = city
+    by_id = {m.id: m for m in results.models}
+    facts = core_facts(by_id, "ec", 0.05, 2.0)
+    assert facts["endogeneity_checks"] == ["robustness_lagged_core", "iv_2sls"]
+    assert facts["endogeneity_failed"] == ["robustness_lagged_core", "iv_2sls"]
+    assert facts["endogeneity_holds"] is False
+    rules = load_rules([DEFAULT_TEMPLATES])
+    everything_else = {**facts, "alpha": 0.05, "p_conservative": 1e-6, "robust_share": 1.0,
+                       "baseline_all_significant": True, "weak_instrument": False}
+    assert _grade(rules, "core_effect", everything_else) == "suggestive"
+    assert _grade(rules, "core_effect", {**everything_else, "endogeneity_holds": True}) == \
+        "strong"
+    core = next(f for f in results.findings if f.key == "core_effect")
+    for lang, word, effect in (("en", "association", "effect of scale economies on"),
+                               ("zh", "正相关", "提升")):
+        text = _sentence(core, results, config, Translator(
+            load_catalogue([DEFAULT_TEMPLATES], lang), lang))
+        assert word in text and effect not in text, (lang, text)
+        assert "0.038" in text and "0.090" in text  # the checks that fail, with their numbers
+
+
+def test_agreement_counts_only_specifications_with_the_baselines_effects(city):
+    """xtgls (no entity effects) is shown but not counted; the count names who disagrees."""
+    from reporter.findings import core_facts
+    from reporter.models import ALTERNATIVES
+
+    config, results = city
+    by_id = {m.id: m for m in results.models}
+    facts = core_facts(by_id, "ec", 0.05, 2.0)
+    twoway = [i for i in ALTERNATIVES if i in by_id and by_id[i].entity_effects
+              and by_id[i].time_effects]
+    assert facts["n_specs"] == len(twoway) == 6
+    assert facts["other_effects"] == ["fgls"]  # fgls_general is not identified here
+    assert set(facts["disagree"]) == {"robustness_lagged_core", "iv_2sls"}
+    robustness = next(f for f in results.findings if f.key == "robustness")
+    text = _sentence(robustness, results, config, Translator(
+        load_catalogue([DEFAULT_TEMPLATES], "en"), "en"))
+    assert "6 alternative specifications with region and year effects" in text
+    assert "Not counted" in text and "FGLS" in text
+
+
+def test_a_moderation_that_fades_over_part_of_the_range_leads(tmp_path):
+    """Provinces: new drivers' effect is not distinguishable from zero below the median of
+    export complexity; that moderation comes first and says so in both languages."""
+    config = load_config(PROVINCE)
+    results = pipeline.analyse(config, pipeline.Timer())
+    moderations = [f for f in results.findings if f.key == "moderation"]
+    assert moderations[0].variable == "ecpc" and moderations[0].params["fades_at"] == [
+        10, 25, 50]
+    assert not moderations[1].params["fades_at"] and not moderations[1].params["flips_at"]
+    for lang, words in (("en", "10th, 25th and 50th percentiles"), ("zh", "第 10、25、50 百分位")):
+        text = _sentence(moderations[0], results, config, Translator(
+            load_catalogue([DEFAULT_TEMPLATES], lang), lang))
+        assert words in text, text

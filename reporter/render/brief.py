@@ -12,7 +12,7 @@ from jinja2.utils import Namespace
 
 from reporter import __version__
 from reporter.config import Config
-from reporter.findings import Rules, load_rules
+from reporter.findings import Rules, conservative, load_rules
 from reporter.literals import LANGUAGES
 from reporter.render import fmt
 from reporter.render.charts import coefficient_chart, marginal_effects_chart, status_chart
@@ -40,15 +40,40 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
     names = {e.entity: e.names[lang] for e in results.status.entities}
     labels = {"dependent": config.label(config.model.dependent, lang),
               "core": config.label(config.model.core, lang)}
+    separator = "、" if lang == "zh" else ", "
+    gap = "" if lang == "zh" else " "  # between sentences: none after 。
+
+    def models_named(ids: Sequence[str], with_p: bool = False) -> str:
+        """Models by their label (and the core's estimate and most conservative p)."""
+        parts = []
+        for model_id in ids:
+            model = results.model(model_id)
+            part = model.label[lang]
+            coef = core_coefficient(model, config.model.core)
+            if with_p and coef is not None:
+                comma = "，" if lang == "zh" else ", "
+                part += (f" {fmt.coef(coef.estimate, 3)}{comma}"
+                         f"{fmt.p_clause(conservative(coef)[0])}")
+            parts.append(part)
+        return separator.join(parts)
+
     if finding.key == "core_effect":
-        text = t(f"finding.core_effect.{finding.grade}.{p['direction']}", **labels,
+        # worded as an effect only when the checks aimed at reverse causality hold
+        reading = "" if p.get("endogeneity_holds", True) or finding.grade == "none" \
+            else "_association"
+        text = t(f"finding.core_effect.{finding.grade}.{p['direction']}{reading}", **labels,
                  estimate=fmt.coef(p["estimate"], 3), p_clause=fmt.p_clause(p["p"]),
                  ci_low=fmt.coef(p["ci_low"], 3), ci_high=fmt.coef(p["ci_high"], 3))
+        if reading and p.get("endogeneity_failed"):
+            text += gap + t("finding.endogeneity_failed", **labels,
+                            checks=models_named(p["endogeneity_failed"], with_p=True))
+        elif reading:
+            text += gap + t("finding.endogeneity_untested", **labels)
         if p.get("p_method") not in (None, "reported", "cluster"):
-            text += " " + t(f"finding.conservative.{p['p_method']}",
+            text += gap + t(f"finding.conservative.{p['p_method']}",
                             p_clause=fmt.p_clause(p["p_conservative"]))
         for warning in p["warnings"]:
-            text += " " + t(f"finding.warning.{warning}", n_clusters=p["n_clusters"],
+            text += gap + t(f"finding.warning.{warning}", n_clusters=p["n_clusters"],
                             first_stage_f=fmt.num(p["first_stage_f_cluster"], 1),
                             max_vif=fmt.num(p["max_vif"], 1))
         return text
@@ -59,12 +84,32 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
                  n_same_sign=p.get("n_same_sign", p["n_agreeing"]),
                  n_significant=p.get("n_significant", p["n_agreeing"]),
                  n_agreeing=p["n_agreeing"])
+        if p.get("disagree"):
+            text += gap + t("finding.robustness_disagree", models=models_named(p["disagree"]))
+        if p.get("other_effects"):
+            text += gap + t("finding.robustness_other_effects",
+                            models=models_named(p["other_effects"]))
         if p["loo_min"] is not None:
-            text += " " + t("finding.robustness_loo", low=fmt.num(p["loo_min"]),
+            text += gap + t("finding.robustness_loo", low=fmt.num(p["loo_min"]),
                             high=fmt.num(p["loo_max"]))
             if p.get("loo_flip"):
-                text += " " + t("finding.robustness_loo_flip", entity=names.get(
+                text += gap + t("finding.robustness_loo_flip", entity=names.get(
                     p["loo_flip"], p["loo_flip"]))
+        return text
+    if finding.key == "moderation" and "me_low" in p:
+        item = config.label(finding.variable, lang)
+        text = t(f"finding.moderation.{finding.grade}.{p['direction']}", **labels, item=item,
+                 estimate=fmt.coef(p["estimate"], 3), p_clause=fmt.p_clause(p["p"]))
+        text += gap + t("finding.moderation_range", **labels, item=item,
+                        low_at=p["me_low_at"], low=fmt.coef(p["me_low"], 3),
+                        low_p=fmt.p_clause(p["me_low_p"]), high_at=p["me_high_at"],
+                        high=fmt.coef(p["me_high"], 3), high_p=fmt.p_clause(p["me_high_p"]))
+        if p.get("flips_at"):
+            text += gap + t("finding.moderation_flips", **labels, item=item,
+                            percentiles=fmt.percentiles(p["flips_at"], lang))
+        elif p.get("fades_at"):
+            text += gap + t("finding.moderation_fades", **labels, item=item,
+                            percentiles=fmt.percentiles(p["fades_at"], lang))
         return text
     if finding.key in ("moderation", "mechanism"):
         return t(f"finding.{finding.key}.{finding.grade}.{p['direction']}", **labels,
@@ -86,10 +131,10 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
                  previous_grade=t(f"finding.grade_name.{p['previous_grade']}"),
                  grade=t(f"finding.grade_name.{p['grade']}"))
         if p["riser"]:
-            text += " " + t("finding.year_over_year.riser", entity=names[p["riser"]],
+            text += gap + t("finding.year_over_year.riser", entity=names[p["riser"]],
                             places=p["riser_places"])
         if p["faller"]:
-            text += " " + t("finding.year_over_year.faller", entity=names[p["faller"]],
+            text += gap + t("finding.year_over_year.faller", entity=names[p["faller"]],
                             places=p["faller_places"])
         return text
     if finding.key == "trend":

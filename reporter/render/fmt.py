@@ -63,3 +63,12 @@ def points(value: float | None, digits: int = 1) -> str:
 
 def integer(value: int | None) -> str:
     return "" if value is None else f"{value:,d}"
+
+
+def percentiles(values: list[int], lang: str) -> str:
+    """`[10, 25, 50]` as "10th, 25th and 50th percentiles" or "第 10、25、50 百分位"."""
+    if lang == "zh":
+        return f"第 {'、'.join(map(str, values))} 百分位"
+    words = [f"{v}{'st' if v % 10 == 1 and v != 11 else 'th'}" for v in values]
+    listed = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return f"{listed} percentile{'s' if len(words) > 1 else ''}"
