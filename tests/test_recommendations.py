@@ -31,7 +31,7 @@ FILE = RULES.sources["recommendations"]
 # --- constructed findings, shaped like reporter.findings.findings() output ----------------
 
 def _core(grade: str, direction: str = "positive", *, few_clusters: bool = False,
-          weak_instrument: bool = False) -> Finding:
+          weak_instrument: bool = False, causal: bool = True) -> Finding:
     estimate = 0.12 if direction == "positive" else -0.12
     p = {"strong": 0.004, "suggestive": 0.07, "none": 0.42}[grade]
     warnings = [name for name, on in (("few_clusters", few_clusters),
@@ -46,7 +46,9 @@ def _core(grade: str, direction: str = "positive", *, few_clusters: bool = False
                            "n_clusters": 12 if few_clusters else 40, "max_vif": 3.2,
                            "model": "baseline_controls", "alpha": 0.05,
                            "few_clusters": few_clusters, "weak_instrument": weak_instrument,
-                           "high_vif": False, "warnings": warnings})
+                           "high_vif": False, "warnings": warnings,
+                           "endogeneity_holds": causal,
+                           "endogeneity_failed": [] if causal else ["iv_2sls"]})
 
 
 def _moderation(name: str, grade: str, estimate: float) -> Finding:
@@ -270,3 +272,12 @@ def test_advice_to_raise_a_variable_needs_a_declared_lever():
     assert "monitor_when_ungraded" in {c["id"] for c in _chosen(ungraded, levers=())}
     assert "cautious_when_ungraded" not in {c["id"] for c in _chosen(ungraded, levers=())}
     assert "cautious_when_ungraded" in {c["id"] for c in _chosen(ungraded)}
+
+
+def test_advice_to_expand_the_core_needs_the_endogeneity_checks():
+    """An association (the lagged core or the 2SLS disagree) gets a pilot with an evaluation,
+    never the advice to build the core up to raise the dependent (issue 17)."""
+    causal = {c["id"] for c in _chosen([_core("suggestive"), *_context()])}
+    associated = {c["id"] for c in _chosen([_core("suggestive", causal=False), *_context()])}
+    assert "clusters_and_scale" in causal and "test_before_scaling" not in causal
+    assert "clusters_and_scale" not in associated and "test_before_scaling" in associated
