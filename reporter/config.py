@@ -227,6 +227,7 @@ class StatusConfig:
     entity shares and concentration (HHI) the status section reports."""
 
     share: str | None = None
+    focus: tuple[str, ...] = ()  # entities always shown when the ranking is shortened
 
 
 @dataclass(frozen=True)
@@ -560,7 +561,7 @@ _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
     "report": {"significance": (_number, False),
                "parentheses": (_choice(literals.PARENTHESES), False),
                "templates": (_folder, False), "sections": (_sections, False)},
-    "status": {"share": (_string, False)},
+    "status": {"share": (_string, False), "focus": (_names, False)},
     "inference": {"bootstrap": (_boolean, False), "reps": (_reps, False),
                   "seed": (_at_least(0), False),
                   "weights": (_choice(literals.BOOT_WEIGHTS), False)},

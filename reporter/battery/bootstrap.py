@@ -29,6 +29,10 @@ from reporter.results import Coefficient, ModelResult
 
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 WEBB_MAX_CLUSTERS = 12
+# Beyond this many clusters the wild bootstrap is not computed: it costs O(B·G²) a
+# coefficient (3,000 clusters: over a minute), and with that many clusters the
+# cluster-robust t test it guards against is already reliable (it is meant for few)
+MAX_CLUSTERS = 500
 TIE = 1e-9  # a draw with t*² ≥ t²·(1 − TIE) counts: exact ties (v = ±1) are in the p-value
 DRISCOLL_KRAAY_ID = "robustness_driscoll_kraay"
 IV_ID = "iv_2sls"
@@ -238,6 +242,9 @@ def attach(models: Iterable[ModelResult], frame: pd.DataFrame, entity: str, time
     skipped: dict[str, str] = {}
     for model_id in ids if options is not None else ():
         result = by_id[model_id]
+        if result.n_clusters > MAX_CLUSTERS:
+            skipped[model_id] = "many_clusters"
+            continue
         sample = _sample(result, frame, entity, time, core)
         sample_design = design if sample is frame else PanelDesign.from_frame(sample, entity, time)
         fit = estimate(sample, sample_design, result.dependent, list(result.regressors),

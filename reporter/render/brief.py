@@ -19,7 +19,12 @@ from reporter.render.charts import coefficient_chart, marginal_effects_chart, st
 from reporter.render.export import export_tables
 from reporter.render.html import render_html
 from reporter.render.i18n import Translator, load_catalogue
-from reporter.render.tables import build_tables, core_coefficient, specifications
+from reporter.render.tables import (
+    build_tables,
+    core_coefficient,
+    ranking_table,
+    specifications,
+)
 from reporter.results import Finding, Results
 
 # the sections the contents list (those with an anchor and a numbered heading)
@@ -233,7 +238,8 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
               "core": config.label(config.model.core, lang)}
     charts = _charts(results, config, t, chart_dir) if charts is None else charts
     tables = build_tables(results, config, t)
-    export_tables(tables, chart_dir.parent / "tables", lang)
+    export_tables(tables, chart_dir.parent / "tables", lang)  # the full ranking among them
+    tables["ranking"] = ranking_table(results, config, t, full=False)
     sections = config.report.sections
     context = {
         "t": t, "lang": lang, "labels": labels,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from reporter.config import Config
 from reporter.render.i18n import Translator
+from reporter.render.tables import shown_entities
 from reporter.results import Status
 
 FONT_FAMILY = ["Noto Sans CJK SC", "DejaVu Sans"]
@@ -66,14 +67,15 @@ def status_chart(status: Status, config: Config, t: Translator, path: Path) -> P
     left.set_xticks(years[::step])
     left.legend(frameon=False, fontsize=8, loc="best")
 
-    entities = list(reversed(status.entities))
-    names = [e.names[t.lang] for e in entities]
-    values = [e.value for e in entities]
-    colors = [ACCENT if e.rank <= 3 else MUTED for e in entities]
+    # beyond FULL_RANKING entities: the highest, the lowest and the focus ones, a gap between
+    shown = list(reversed(shown_entities(status, config.status.focus)))
+    names = [e.names[t.lang] if e else "…" + " " * i for i, e in enumerate(shown)]
+    values = [e.value if e else 0.0 for e in shown]
+    colors = [(ACCENT if e.rank <= 3 else MUTED) if e else "none" for e in shown]
     right.barh(names, values, color=colors, height=0.65)
     right.set_title(t("chart.status.rank_title", year=status.report_year), loc="left")
     right.grid(axis="y", visible=False)
-    right.tick_params(axis="y", labelsize=7 if len(names) > 15 else 8)
+    right.tick_params(axis="y", labelsize=6 if len(names) > 24 else 7 if len(names) > 15 else 8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     return _save(plt, fig, path)

@@ -46,18 +46,28 @@ def stars(p: float | None) -> str:
     return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
 
 
-def percent(value: float | None, digits: int = 1) -> str:
-    """A share or growth rate as a percentage: 0.2379 -> 23.8%."""
+def small(value: float | None, digits: int = 3) -> str:
+    """Fixed decimals, but never a nonzero value printed as zero: then as many decimals as
+    give two significant digits (0.00034 -> 0.00034, not 0.000), up to eight."""
     if value is None or not math.isfinite(value):
         return ""
-    return num(100 * value, digits) + "%"
+    if value != 0 and abs(value) < 0.5 * 10 ** -digits:
+        digits = min(8, 1 - math.floor(math.log10(abs(value))))
+    return num(value, digits)
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """A share or growth rate as a percentage: 0.2379 -> 23.8%; 0.00034 -> 0.034%."""
+    if value is None or not math.isfinite(value):
+        return ""
+    return small(100 * value, digits) + "%"
 
 
 def points(value: float | None, digits: int = 1) -> str:
-    """A change of a share in percentage points, with its sign: +1.2 / −0.4."""
+    """A change of a share in percentage points, with its sign: +1.2 / −0.4 / +0.013."""
     if value is None or not math.isfinite(value):
         return "—"
-    text = num(100 * value, digits)
+    text = small(100 * value, digits)
     return text if text.startswith("\u2212") or text == num(0.0, digits) else "+" + text
 
 

@@ -6,7 +6,7 @@ the numbers. Nothing here recomputes a statistic.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +15,7 @@ from reporter.config import Config
 from reporter.models import BY_ID, ROBUSTNESS_ROWS
 from reporter.render import fmt
 from reporter.render.i18n import Translator
-from reporter.results import ModelResult, Results
+from reporter.results import EntityStatus, ModelResult, Results, Status
 
 
 @dataclass(frozen=True)
@@ -256,10 +256,14 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
         label = messages.label(f"model.{model_id}")[t.lang]
         notes.append(messages.text(why["reason"], t.lang, **{**why, "model": label}))
     skipped = results.sensitivity.get("wild_bootstrap", {}).get("skipped", {})
-    if skipped:  # the bootstrap could not rebuild these models' samples: said, not hidden
-        labels = [messages.label(f"model.{m}")[t.lang] if m in BY_ID else m for m in skipped]
-        notes.append(t("table.robustness.note_boot_skipped",
-                       models=("、" if t.lang == "zh" else ", ").join(labels)))
+    for reason, key in (("sample_mismatch", "note_boot_skipped"),
+                        ("many_clusters", "note_boot_many")):
+        which = [m for m, why in skipped.items() if why == reason]
+        if which:  # the bootstrap was left out for these models: said, not hidden
+            labels = [messages.label(f"model.{m}")[t.lang] if m in BY_ID else m for m in which]
+            clusters = max((m.n_clusters for m in results.models if m.id in which), default=0)
+            notes.append(t(f"table.robustness.{key}", clusters=fmt.integer(clusters),
+                           models=("、" if t.lang == "zh" else ", ").join(labels)))
     fgls = next((m for m in results.models if m.id == "fgls"), None)
     if fgls is not None and fgls.diagnostics.get("rho_by_entity_outside_unit"):
         notes.append(t("table.robustness.note_rho", count=fgls.diagnostics[
@@ -372,9 +376,35 @@ def index_tables(results: Results, config: Config, t: Translator) -> list[Table]
     return tables
 
 
-def ranking_table(results: Results, config: Config, t: Translator) -> Table:
+# The brief lists every entity up to FULL_RANKING of them; beyond, the RANKING_ENDS highest
+# and lowest and the config's `status.focus` entities (the full ranking is in tables/)
+FULL_RANKING = 30
+RANKING_ENDS = 10
+
+
+def shown_entities(status: Status, focus: Sequence[str] = ()) -> list[EntityStatus | None]:
+    """The entities the brief shows, in rank order, None where others are left out."""
+    entities = list(status.entities)
+    if len(entities) <= FULL_RANKING:
+        return list(entities)
+    keep = {i for i in range(RANKING_ENDS)} | {
+        i for i in range(len(entities) - RANKING_ENDS, len(entities))} | {
+        i for i, e in enumerate(entities) if e.entity in focus or e.names.get("zh") in focus
+        or e.names.get("en") in focus}
+    out: list[EntityStatus | None] = []
+    for i, e in enumerate(entities):
+        if i in keep:
+            out.append(e)
+        elif out and out[-1] is not None:
+            out.append(None)
+    return out
+
+
+def ranking_table(results: Results, config: Config, t: Translator,
+                  full: bool = True) -> Table:
     """Each entity's level, rank and change in the reporting year, and its share of the
-    regional total of the status column when one is configured."""
+    regional total of the status column when one is configured; `full=False`: as the
+    brief shows it, shortened beyond FULL_RANKING entities."""
     status = results.status
     columns = ["rank", "entity", "value", "change"]
     if status.share_column:
@@ -383,13 +413,20 @@ def ranking_table(results: Results, config: Config, t: Translator) -> Table:
     header = tuple(Cell(t(f"table.ranking.{c}", year=status.report_year, column=share_label),
                         kind="head") for c in columns)
     rows = []
-    for e in status.entities:
+    shown = list(status.entities) if full else shown_entities(status, config.status.focus)
+    for e in shown:
+        if e is None:  # entities left out here (all of them are in tables/)
+            rows.append(Row((Cell("…"), *(Cell("") for _ in columns[1:])), kind="gap"))
+            continue
         cells = [Cell(str(e.rank)), Cell(e.names[t.lang], kind="label"), Cell(fmt.num(e.value)),
                  Cell(fmt.num(e.change) if e.change is not None else "—")]
         if status.share_column:
             cells += [Cell(fmt.percent(e.share)), Cell(fmt.points(e.share_change))]
         rows.append(Row(tuple(cells)))
     notes = [t("table.ranking.note")]
+    if None in shown:
+        notes.append(t("table.ranking.note_short", ends=RANKING_ENDS, n=len(status.entities),
+                       file=f"tables/ranking_{t.lang}.csv"))
     if status.share_column:
         notes.append(t("table.ranking.note_share", column=share_label))
     return Table("ranking", t("table.ranking.title", year=status.report_year,
@@ -407,7 +444,7 @@ def status_table(results: Results, config: Config, t: Translator) -> Table:
                    for c in ("year", "mean", "total", "growth", "hhi"))
     rows = tuple(Row((Cell(str(year)), Cell(fmt.num(mean)), Cell(fmt.num(total, 1)),
                       Cell(fmt.percent(growth) if growth is not None else "—"),
-                      Cell(fmt.num(hhi, 3))))
+                      Cell(fmt.small(hhi, 3))))
                  for year, mean, total, growth, hhi in zip(
                      status.years, status.dependent_mean, status.share_total,
                      status.share_growth, status.hhi, strict=True))
