@@ -353,10 +353,15 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
                                "weakest": ranked[0].diagnostics["level"],
                                "weakest_estimate": ranked[0].coefficients[core].estimate}))
 
-    first, last = status.dependent_mean[0], status.dependent_mean[-1]
-    out.append(Finding(key="trend", grade="fact", model="", variable=dependent,
-                       params={"first_year": status.years[0], "last_year": status.years[-1],
-                               "first": first, "last": last, "change": last - first}))
+    # over the entities present in the first and the last year (unbalanced panels)
+    trend = dict(status.trend) or {"first": status.dependent_mean[0],
+                                   "last": status.dependent_mean[-1]}
+    if trend.get("first") is not None:
+        first, last = trend["first"], trend["last"]
+        out.append(Finding(key="trend", grade="fact", model="", variable=dependent, params={
+            "first_year": status.years[0], "last_year": status.years[-1], "first": first,
+            "last": last, "change": last - first, "n_matched": trend.get("n"),
+            "n_first": trend.get("n_first"), "n_last": trend.get("n_last")}))
     leader, laggard = status.entities[0], status.entities[-1]  # highest and lowest
     better = config.better(dependent)
     lagging = laggards(status, rules.laggard_quantile, better)

@@ -131,6 +131,11 @@ class Status:
     # it the listed entities account for, by year; share_total is then the reported total
     share_total_row: str | None = None
     share_coverage: tuple[float | None, ...] = ()
+    # entities with a value of the dependent each year, and the first-to-last comparison
+    # over the entities present in both years (an unbalanced panel's means are not
+    # comparable across years): first_year, last_year, first, last, n, n_first, n_last
+    n_by_year: tuple[int, ...] = ()
+    trend: Mapping[str, Any] = field(default_factory=_frozen)
 
 
 @dataclass(frozen=True)

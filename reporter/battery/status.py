@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pandas as pd
 
 from reporter.load import Panel
 from reporter.results import EntityStatus, Status
+
+
+def _matched_trend(frame: pd.DataFrame, entity: str, time: str, column: str,
+                   years: list[int]) -> dict:
+    """Mean of `column` in the first and last year over the entities with a value in both."""
+    wide = frame.pivot(index=entity, columns=time, values=column)
+    first, last = wide[years[0]], wide[years[-1]]
+    both = first.notna() & last.notna()
+    return {"first_year": int(years[0]), "last_year": int(years[-1]),
+            "first": float(first[both].mean()) if both.any() else None,
+            "last": float(last[both].mean()) if both.any() else None,
+            "n": int(both.sum()), "n_first": int(first.notna().sum()),
+            "n_last": int(last.notna().sum())}
+
+
+def _matched_growth(frame: pd.DataFrame, entity: str, time: str, column: str,
+                    years: list[int]) -> list[float | None]:
+    """Growth of the regional total from each year to the next over the entities with a
+    value in both years (entries and exits do not count as growth)."""
+    wide = frame.pivot(index=entity, columns=time, values=column)
+    out: list[float | None] = [None]
+    for before, now in pairwise(years):
+        both = wide[before].notna() & wide[now].notna()
+        base = wide.loc[both, before].sum()
+        out.append(float(wide.loc[both, now].sum() / base - 1) if both.any() and base else None)
+    return out
 
 
 def _shares(frame: pd.DataFrame, entity: str, time: str, column: str) -> pd.DataFrame:
@@ -65,9 +93,13 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
             coverage = tuple(None if pd.isna(r) or r == 0 else float(t / r)
                              for t, r in zip(total, reported, strict=True))
             total = reported.fillna(total)
-        growth = total.pct_change(fill_method=None)
+        if reported is not None:  # the whole-region row's own total
+            growth = [None if pd.isna(g) else float(g)
+                      for g in total.pct_change(fill_method=None)]
+        else:
+            growth = _matched_growth(frame, panel.entity, panel.time, share, list(dep.index))
         extra = {"share_column": share, "share_total": tuple(map(float, total)),
-                 "share_growth": tuple(None if pd.isna(g) else float(g) for g in growth),
+                 "share_growth": tuple(growth),
                  "hhi": tuple(float((shares[y] ** 2).sum()) for y in dep.index),
                  "share_total_row": panel.reading.get("total") if reported is not None
                  else None, "share_coverage": coverage}
@@ -76,4 +108,7 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
                   dependent_min=tuple(map(float, dep["min"])),
                   dependent_max=tuple(map(float, dep["max"])),
                   core_mean=tuple(map(float, core_mean)), report_year=report_year,
-                  entities=tuple(entities), **extra)
+                  entities=tuple(entities),
+                  n_by_year=tuple(int(n) for n in by_year[dependent].count()),
+                  trend=_matched_trend(frame, panel.entity, panel.time, dependent,
+                                       list(dep.index)), **extra)

@@ -143,9 +143,15 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
                             places=p["faller_places"])
         return text
     if finding.key == "trend":
-        return t(f"finding.trend.{'up' if p['change'] >= 0 else 'down'}", **labels,
+        text = t(f"finding.trend.{'up' if p['change'] >= 0 else 'down'}", **labels,
                  first_year=p["first_year"], last_year=p["last_year"], first=fmt.num(p["first"]),
                  last=fmt.num(p["last"]), change=fmt.num(p["change"]))
+        matched, first_n, last_n = p.get("n_matched"), p.get("n_first"), p.get("n_last")
+        if matched is not None and matched < max(first_n or 0, last_n or 0):
+            text += gap + t("finding.trend_matched", n=matched, n_first=first_n,
+                            n_last=last_n, first_year=p["first_year"],
+                            last_year=p["last_year"])
+        return text
     if finding.key == "ranking":
         return t("finding.ranking", **labels, year=p["year"], leader=names[p["leader"]],
                  leader_value=fmt.num(p["leader_value"]), laggard=names[p["laggard"]],

@@ -1,0 +1,68 @@
+"""Unbalanced panels (issue 21): comparisons across years are made over the entities present
+in both years, and say so; plm::EmplUK (firms entering and leaving, 1976-1984)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reporter import api
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def empl(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("empl")
+    frame = pd.read_csv(ROOT / "tests/reference/data/emplUK.csv")
+    frame.to_csv(folder / "empl.csv", index=False)
+    (folder / "s.toml").write_text("""[study]
+id = "empl"
+title = { zh = "英国企业就业", en = "UK firm employment" }
+region = { zh = "英国", en = "UK" }
+year = 1982
+[data]
+path = "empl.csv"
+entity = "firm"
+time = "year"
+[status]
+share = "output"
+[model]
+dependent = "emp"
+core = "wage"
+controls = ["capital", "output"]
+""", encoding="utf-8")
+    return frame, api.analyse(folder / "s.toml")
+
+
+def test_the_trend_compares_the_entities_present_in_both_years(empl):
+    frame, analysis = empl
+    first = frame[frame.year == 1976].set_index("firm")["emp"]
+    last = frame[frame.year == 1984].set_index("firm")["emp"]
+    both = first.index.intersection(last.index)
+    trend = next(f for f in analysis.findings() if f["key"] == "trend")
+    assert trend["params"]["n_matched"] == len(both) == 14
+    assert (trend["params"]["n_first"], trend["params"]["n_last"]) == (80, 35)
+    assert trend["params"]["first"] == pytest.approx(first[both].mean(), rel=1e-12)
+    assert trend["params"]["last"] == pytest.approx(last[both].mean(), rel=1e-12)
+    assert "over the 14 regions with data in both years" in trend["text"]["en"]
+    assert "14 个地区" in trend["text"]["zh"]
+
+
+def test_growth_of_the_total_leaves_out_entries_and_exits(empl):
+    frame, analysis = empl
+    status = analysis.results.status
+    wide = frame.pivot(index="firm", columns="year", values="output")
+    both = wide[1983].notna() & wide[1984].notna()
+    expected = wide.loc[both, 1984].sum() / wide.loc[both, 1983].sum() - 1
+    assert status.share_growth[status.years.index(1984)] == pytest.approx(expected, rel=1e-12)
+    assert status.n_by_year == tuple(int(n) for n in frame.groupby("year")["emp"].count())
+
+
+def test_balanced_panels_are_unchanged():
+    analysis = api.analyse(ROOT / "data" / "zhejiang_hightech.toml")
+    trend = next(f for f in analysis.findings() if f["key"] == "trend")
+    assert trend["params"]["n_matched"] == trend["params"]["n_first"] == 12
+    assert "both years" not in trend["text"]["en"]
