@@ -60,7 +60,8 @@ class Analysis:
         from reporter.render.i18n import Translator, load_catalogue
         from reporter.render.tables import build_tables
 
-        t = Translator(load_catalogue(self.template_dirs, lang), lang)
+        t = Translator(load_catalogue(self.template_dirs, lang), lang,
+                       self.config.nouns()[lang])
         out = {}
         for table_id, table in build_tables(self.results, self.config, t).items():
             columns = _unique([c.text or " " for c in table.header])

@@ -55,6 +55,28 @@ class Label:
         return self.zh if lang == "zh" else self.en
 
 
+# entity column names -> what the brief calls the entities (zh, English singular)
+ENTITY_NOUNS: tuple[tuple[frozenset[str], str, str], ...] = (
+    (frozenset({"city", "cities", "城市", "地市", "市"}), "城市", "city"),
+    (frozenset({"province", "provinces", "省份", "省", "地区省份"}), "省份", "province"),
+    (frozenset({"country", "countries", "nation", "国家", "经济体", "economy"}), "国家",
+     "country"),
+    (frozenset({"state", "states", "州"}), "州", "state"),
+    (frozenset({"county", "counties", "县", "区县", "县区"}), "县", "county"),
+    (frozenset({"firm", "firms", "company", "companies", "enterprise", "企业", "公司"}), "企业",
+     "firm"),
+    (frozenset({"industry", "industries", "sector", "sectors", "行业", "产业"}), "行业",
+     "industry"),
+)
+
+
+def _plural(noun: str) -> str:
+    """English plural of a simple noun: city -> cities, county -> counties, firm -> firms."""
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + ("es" if noun.endswith(("s", "x", "ch", "sh")) else "s")
+
+
 @dataclass(frozen=True)
 class StudyConfig:
     id: str
@@ -62,6 +84,7 @@ class StudyConfig:
     region: Label
     year: int
     illustrative: bool = False
+    entities: Label | None = None  # what the entities are ("城市" / "city"); see nouns()
 
 
 @dataclass(frozen=True)
@@ -261,6 +284,25 @@ class Config:
         if share is not None and share not in made and share not in out:
             out[share] = "status.share"
         return out
+
+    def nouns(self) -> dict[str, dict[str, str]]:
+        """What the brief calls the entities, by language: {noun}, {nouns}, {Noun} and
+        {Nouns} for the catalogues. `study.entities` (English singular, or
+        "singular/plural"), else a guess from the entity column's name, else regions."""
+        spec = self.study.entities
+        if spec is None:
+            key = unicodedata.normalize("NFKC", self.data.entity).strip().lower()
+            zh, en = next(((z, e) for names, z, e in ENTITY_NOUNS if key in names),
+                          ("地区", "region"))
+        else:
+            zh, en = spec.zh, spec.en
+        singular, _, plural = en.partition("/")
+        singular = singular.strip()
+        plural = plural.strip() or _plural(singular)
+        return {"zh": {"noun": zh, "nouns": zh, "Noun": zh, "Nouns": zh},
+                "en": {"noun": singular, "nouns": plural,
+                       "Noun": singular[:1].upper() + singular[1:],
+                       "Nouns": plural[:1].upper() + plural[1:]}}
 
     def label(self, variable: str, lang: str) -> str:
         """The display label of a variable, or its column name when it has none (without
@@ -542,6 +584,7 @@ def _folder(value: Any, ctx: _Ctx, key: str) -> Path:
 # section -> key -> (check, required)
 _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
     "study": {"id": (_study_id, True), "title": (_label, True), "region": (_label, True),
+              "entities": (_label, False),
               "year": (_integer, True), "illustrative": (_boolean, False)},
     "data": {"path": (_string, True), "entity": (_string, True), "time": (_string, True),
              "sheet": (_string, False), "entity_names_en": (_string, False),

@@ -28,6 +28,7 @@ from reporter.config import _SCHEMA, _VARIABLE_KEYS, DEFAULT_CONFIG, Config, _Ct
 from reporter.errors import InputError, ReporterError
 from reporter.render import html
 from reporter.render.html import BRIEF_TEMPLATE, DEFAULT_TEMPLATES
+from reporter.render.i18n import NOUN_PLACEHOLDERS
 
 STUDY_FILE = "study.toml"
 DATA_FILE = "data/panel.csv"
@@ -382,7 +383,8 @@ def _catalogue_problems(folder: Path, merged: dict[str, dict[str, str]]) -> list
                 (merged[o][key] for o in others if key in merged[o]), None)
             try:
                 used = _fields(str(value))
-                allowed = _fields(str(reference)) if reference is not None else used
+                allowed = (_fields(str(reference)) | NOUN_PLACEHOLDERS if reference is not None
+                           else used)
             except ValueError as exc:
                 problems.append(Problem.of(path, ctx.line_of(key), "templates.catalogue",
                                            detail=f"`{key}`: {exc}"))

@@ -47,8 +47,8 @@ def test_the_trend_compares_the_entities_present_in_both_years(empl):
     assert (trend["params"]["n_first"], trend["params"]["n_last"]) == (80, 35)
     assert trend["params"]["first"] == pytest.approx(first[both].mean(), rel=1e-12)
     assert trend["params"]["last"] == pytest.approx(last[both].mean(), rel=1e-12)
-    assert "over the 14 regions with data in both years" in trend["text"]["en"]
-    assert "14 个地区" in trend["text"]["zh"]
+    assert "over the 14 firms with data in both years" in trend["text"]["en"]
+    assert "14 个企业" in trend["text"]["zh"]
 
 
 def test_growth_of_the_total_leaves_out_entries_and_exits(empl):

@@ -199,7 +199,7 @@ def sentences(results: Results, config: Config,
     findings: list[dict[str, str] | None] = [{} for _ in results.findings]
     advice: list[dict[str, str] | None] = [{} for _ in results.recommendations]
     for lang in LANGUAGES:
-        t = Translator(load_catalogue(template_dirs, lang), lang)
+        t = Translator(load_catalogue(template_dirs, lang), lang, config.nouns()[lang])
         for text, finding in zip(findings, results.findings, strict=True):
             text[lang] = _sentence(finding, results, config, t)
         for i, text in enumerate(_recommendation_texts(results, config, lang, rules)):
@@ -236,7 +236,7 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
     """Build the context for `lang` and render the brief's HTML; charts go to `chart_dir`
     and are referenced relative to its parent (the output folder). `charts`: the ones drawn
     before for the same results and catalogue (the preview), not drawn again."""
-    t = Translator(load_catalogue(template_dirs, lang), lang)
+    t = Translator(load_catalogue(template_dirs, lang), lang, config.nouns()[lang])
     rules = load_rules(template_dirs)
     order = {key: i for i, key in enumerate(rules.key_messages)}
     key_findings = [f for f in results.findings if f.key in order][:rules.max_key_messages]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from string import Formatter
 
@@ -77,12 +77,22 @@ def load_catalogue(template_dirs: Sequence[Path], lang: str) -> dict[str, str]:
     return merged
 
 
+# what the entities are called when the study does not say (Config.nouns)
+DEFAULT_NOUNS = {"zh": {"noun": "地区", "nouns": "地区", "Noun": "地区", "Nouns": "地区"},
+                 "en": {"noun": "region", "nouns": "regions", "Noun": "Region",
+                        "Nouns": "Regions"}}
+NOUN_PLACEHOLDERS = frozenset(DEFAULT_NOUNS["en"])
+
+
 class Translator:
     """`t(key, **params)` for templates: the catalogue entry with `{params}` filled in."""
 
-    def __init__(self, catalogue: dict[str, str], lang: str) -> None:
+    def __init__(self, catalogue: dict[str, str], lang: str,
+                 nouns: Mapping[str, str] | None = None) -> None:
         self.catalogue = catalogue
         self.lang = lang
+        # {noun}, {nouns}, {Noun}, {Nouns} (what the entities are): in every message
+        self.nouns = dict(nouns if nouns is not None else DEFAULT_NOUNS[lang])
 
     def __call__(self, key: str, **params: object) -> str:
         try:
@@ -90,7 +100,7 @@ class Translator:
         except KeyError:
             raise InputError("render.missing_message", key=key, lang=self.lang) from None
         try:
-            text = template.format(**params)
+            text = template.format(**{**self.nouns, **params})
         except (KeyError, IndexError, ValueError) as exc:
             raise InputError("render.bad_placeholder", key=key, lang=self.lang,
                              detail=f"{type(exc).__name__}: {exc}",
