@@ -118,7 +118,10 @@ def regression_table(table_id: str, models: list[ModelResult], config: Config,
         (t("table.regression.r2_within"), [fmt.num(m.r2_within, 3) for m in models]),
         (t("table.regression.entity_fe"), [yes if m.entity_effects else no for m in models]),
         (t("table.regression.time_fe"), [yes if m.time_effects else no for m in models]),
-        (t("table.regression.clusters"), [fmt.integer(m.n_clusters) for m in models]),
+        # conventional (not clustered) standard errors have no clusters to count
+        (t("table.regression.clusters"), [fmt.integer(m.n_clusters)
+                                          if m.cov_type != "classical" else "—"
+                                          for m in models]),
     ]
     for i, (name, values) in enumerate(stats_rows):
         rows.append(Row((Cell(name, kind="label"), *(Cell(v) for v in values)),
@@ -174,6 +177,8 @@ def _label_of(name: str, config: Config, lang: str) -> str:
             level = right[len(group) + 1:]
             return f"{config.label(left, lang)} × {config.level_label(group, level, lang)}"
         return f"{config.label(left, lang)} × {config.label(right, lang)}"
+    if name == "const":  # the pooled model's intercept
+        return messages.label("table.constant")[lang]
     return config.label(name, lang)
 
 
@@ -317,8 +322,9 @@ def variables_table(results: Results, config: Config, t: Translator) -> Table:
                              Cell(config.label(name, t.lang), kind="label"),
                              Cell(config.unit(name, t.lang) or "—"),
                              Cell(source, kind="label"))))
-    return Table("variables", t("table.variables.title"), header, tuple(rows),
-                 (t("table.variables.note"),))
+    # the note points to the indices' section only when the brief has one
+    note = "table.variables.note" if results.indices else "table.variables.note_file"
+    return Table("variables", t("table.variables.title"), header, tuple(rows), (t(note),))
 
 
 def preparation_table(results: Results, config: Config, t: Translator) -> Table:
