@@ -70,6 +70,13 @@ ENTITY_NOUNS: tuple[tuple[frozenset[str], str, str], ...] = (
 )
 
 
+# the label of a derived column without one of its own, from its source(s)' labels
+DERIVED_LABELS = {"log": {"zh": "{0}（对数）", "en": "{0} (log)"},
+                  "growth": {"zh": "{0}增长率", "en": "growth of {0}"},
+                  "lag": {"zh": "{0}（滞后一期）", "en": "{0} (t−1)"},
+                  "ratio": {"zh": "{0}与{1}之比", "en": "{0} to {1}"}}
+
+
 def _plural(noun: str) -> str:
     """English plural of a simple noun: city -> cities, county -> counties, firm -> firms."""
     if noun.endswith("y") and noun[-2:-1] not in "aeiou":
@@ -310,6 +317,10 @@ class Config:
         var = self.variables.get(variable)
         if var is not None and var.label is not None:
             return var.label.get(lang)
+        made = self.prepare.derived().get(variable)
+        if made is not None:  # a derived column: worded from its source's label
+            kind, sources = made[0].split(".")[1], [self.label(c, lang) for c in made[1]]
+            return DERIVED_LABELS[kind][lang].format(*sources)
         return header_unit(variable)[0]
 
     def unit(self, variable: str, lang: str) -> str | None:

@@ -434,3 +434,20 @@ def test_a_unit_in_the_header_becomes_the_variables_unit(tmp_path, header, name,
     assert config.label(header, "zh") == name == config.label(header, "en")
     assert config.unit(header, "zh") == unit
     assert config.unit(header, "en") == english
+
+
+def test_a_derived_column_is_labelled_from_its_source(tmp_path):
+    """Issue 24: `ln_c` made by `prepare.log` reads "industrial clusters (log)" in the
+    English brief and "产业集群数（对数）" in the Chinese one, not its column name."""
+    from tests.studies import write_study
+
+    path = write_study(tmp_path, 'dependent = "compet"\ncore = "ln_c"\n')
+    path.write_text(path.read_text(encoding="utf-8").replace("[model]", (
+        '[variables.clusters]\nlabel = { zh = "产业集群数", en = "industrial clusters" }\n'
+        '[prepare]\nlog = { ln_c = "clusters" }\ngrowth = { g = "ln_c" }\n'
+        'ratio = { r = ["x1", "x2"] }\n[model]')), encoding="utf-8")
+    config = load_config(path)
+    assert config.label("ln_c", "en") == "industrial clusters (log)"
+    assert config.label("ln_c", "zh") == "产业集群数（对数）"
+    assert config.label("g", "en") == "growth of industrial clusters (log)"
+    assert config.label("r", "zh") == "x1与x2之比"
