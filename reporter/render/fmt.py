@@ -82,3 +82,10 @@ def percentiles(values: list[int], lang: str) -> str:
     words = [f"{v}{'st' if v % 10 == 1 and v != 11 else 'th'}" for v in values]
     listed = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
     return f"{listed} percentile{'s' if len(words) > 1 else ''}"
+
+
+def with_unit(text: str, unit: str | None, lang: str) -> str:
+    """`text` with its unit in brackets: 出口额（亿元）, exports (100 million yuan)."""
+    if not unit:
+        return text
+    return f"{text}（{unit}）" if lang == "zh" else f"{text} ({unit})"

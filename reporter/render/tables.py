@@ -416,8 +416,10 @@ def ranking_table(results: Results, config: Config, t: Translator,
     if status.share_column:
         columns += ["share", "share_change"]
     share_label = config.label(status.share_column or "", t.lang)
-    header = tuple(Cell(t(f"table.ranking.{c}", year=status.report_year, column=share_label),
-                        kind="head") for c in columns)
+    unit = config.unit(config.model.dependent, t.lang)
+    header = tuple(Cell(fmt.with_unit(t(f"table.ranking.{c}", year=status.report_year,
+                                        column=share_label), unit if c == "value" else None,
+                                      t.lang), kind="head") for c in columns)
     rows = []
     shown = list(status.entities) if full else shown_entities(status, config.status.focus)
     for e in shown:
@@ -445,8 +447,10 @@ def status_table(results: Results, config: Config, t: Translator) -> Table:
     and the concentration of entity shares (HHI)."""
     status = results.status
     column = config.label(status.share_column or "", t.lang)
-    header = tuple(Cell(t(f"table.status.{c}", column=column,
-                          variable=config.label(config.model.dependent, t.lang)), kind="head")
+    unit = config.unit(status.share_column or "", t.lang)
+    header = tuple(Cell(fmt.with_unit(t(f"table.status.{c}", column=column,
+                                        variable=config.label(config.model.dependent, t.lang)),
+                                      unit if c == "total" else None, t.lang), kind="head")
                    for c in ("year", "mean", "total", "growth", "hhi"))
     rows = tuple(Row((Cell(str(year)), Cell(fmt.num(mean)), Cell(fmt.num(total, 1)),
                       Cell(fmt.percent(growth) if growth is not None else "—"),
