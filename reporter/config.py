@@ -311,6 +311,11 @@ class Config:
                        "Noun": singular[:1].upper() + singular[1:],
                        "Nouns": plural[:1].upper() + plural[1:]}}
 
+    def level_of(self, variable: str) -> str:
+        """The column a reader compares across entities and years: for a log made by
+        `prepare.log`, its source (in levels, with its unit); else the variable itself."""
+        return self.prepare.log.get(variable, variable)
+
     def label(self, variable: str, lang: str) -> str:
         """The display label of a variable, or its column name when it has none (without
         a unit in brackets at its end, which `unit` gives: `企业数（家）` is 企业数, 家)."""

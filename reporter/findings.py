@@ -353,12 +353,13 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
                                "weakest": ranked[0].diagnostics["level"],
                                "weakest_estimate": ranked[0].coefficients[core].estimate}))
 
+    level = status.variable or dependent  # the status facts are about levels
     # over the entities present in the first and the last year (unbalanced panels)
     trend = dict(status.trend) or {"first": status.dependent_mean[0],
                                    "last": status.dependent_mean[-1]}
     if trend.get("first") is not None:
         first, last = trend["first"], trend["last"]
-        out.append(Finding(key="trend", grade="fact", model="", variable=dependent, params={
+        out.append(Finding(key="trend", grade="fact", model="", variable=level, params={
             "first_year": status.years[0], "last_year": status.years[-1], "first": first,
             "last": last, "change": last - first, "n_matched": trend.get("n"),
             "n_first": trend.get("n_first"), "n_last": trend.get("n_last")}))
@@ -366,7 +367,7 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
     better = config.better(dependent)
     lagging = laggards(status, rules.laggard_quantile, better)
     best = {"higher": leader.entity, "lower": laggard.entity}.get(better)
-    out.append(Finding(key="ranking", grade="fact", model="", variable=dependent,
+    out.append(Finding(key="ranking", grade="fact", model="", variable=level,
                        params={"year": status.report_year, "leader": leader.entity,
                                "leader_value": leader.value, "laggard": laggard.entity,
                                "laggard_value": laggard.value,

@@ -140,7 +140,7 @@ def _battery(panel: Panel, config: Config) -> Battery:
         vif=vif(main, regressors),
         tests=tests,
         models=tested,
-        status=status(panel, model.dependent, model.core, config.study.year,
+        status=status(panel, config.level_of(model.dependent), model.core, config.study.year,
                       config.status.share),
         selection={"chosen": chosen.chosen, "reason": chosen.reason},
         sensitivity=sensitivity,

@@ -111,4 +111,4 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
                   entities=tuple(entities),
                   n_by_year=tuple(int(n) for n in by_year[dependent].count()),
                   trend=_matched_trend(frame, panel.entity, panel.time, dependent,
-                                       list(dep.index)), **extra)
+                                       list(dep.index)), variable=dependent, **extra)

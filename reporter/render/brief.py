@@ -142,6 +142,8 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
             text += gap + t("finding.year_over_year.faller", entity=names[p["faller"]],
                             places=p["faller_places"])
         return text
+    if finding.key in ("trend", "ranking"):  # the status facts: in levels
+        labels = {**labels, "dependent": config.label(finding.variable, lang)}
     if finding.key == "trend":
         text = t(f"finding.trend.{'up' if p['change'] >= 0 else 'down'}", **labels,
                  first_year=p["first_year"], last_year=p["last_year"], first=fmt.num(p["first"]),
@@ -241,7 +243,9 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
     order = {key: i for i, key in enumerate(rules.key_messages)}
     key_findings = [f for f in results.findings if f.key in order][:rules.max_key_messages]
     labels = {"dependent": config.label(config.model.dependent, lang),
-              "core": config.label(config.model.core, lang)}
+              "core": config.label(config.model.core, lang),
+              # what the status section describes: the dependent in levels
+              "level": config.label(results.status.variable or config.model.dependent, lang)}
     charts = _charts(results, config, t, chart_dir) if charts is None else charts
     tables = build_tables(results, config, t)
     export_tables(tables, chart_dir.parent / "tables", lang)  # the full ranking among them

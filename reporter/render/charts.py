@@ -54,7 +54,7 @@ def status_chart(status: Status, config: Config, t: Translator, path: Path) -> P
     """Left: the dependent's regional mean and range by year; right: entities ranked in
     the reporting year."""
     plt = _pyplot()
-    dependent = config.label(config.model.dependent, t.lang)
+    dependent = config.label(status.variable or config.model.dependent, t.lang)
     fig, (left, right) = plt.subplots(1, 2, figsize=(7.0, 3.0),
                                       gridspec_kw={"width_ratios": [1.15, 1]})
     years = list(status.years)

@@ -416,7 +416,8 @@ def ranking_table(results: Results, config: Config, t: Translator,
     if status.share_column:
         columns += ["share", "share_change"]
     share_label = config.label(status.share_column or "", t.lang)
-    unit = config.unit(config.model.dependent, t.lang)
+    level = status.variable or config.model.dependent  # in levels (Config.level_of)
+    unit = config.unit(level, t.lang)
     header = tuple(Cell(fmt.with_unit(t(f"table.ranking.{c}", year=status.report_year,
                                         column=share_label), unit if c == "value" else None,
                                       t.lang), kind="head") for c in columns)
@@ -438,7 +439,7 @@ def ranking_table(results: Results, config: Config, t: Translator,
     if status.share_column:
         notes.append(t("table.ranking.note_share", column=share_label))
     return Table("ranking", t("table.ranking.title", year=status.report_year,
-                              variable=config.label(config.model.dependent, t.lang)),
+                              variable=config.label(level, t.lang)),
                  header, tuple(rows), tuple(notes))
 
 
@@ -448,8 +449,9 @@ def status_table(results: Results, config: Config, t: Translator) -> Table:
     status = results.status
     column = config.label(status.share_column or "", t.lang)
     unit = config.unit(status.share_column or "", t.lang)
+    level = status.variable or config.model.dependent
     header = tuple(Cell(fmt.with_unit(t(f"table.status.{c}", column=column,
-                                        variable=config.label(config.model.dependent, t.lang)),
+                                        variable=config.label(level, t.lang)),
                                       unit if c == "total" else None, t.lang), kind="head")
                    for c in ("year", "mean", "total", "growth", "hhi"))
     rows = tuple(Row((Cell(str(year)), Cell(fmt.num(mean)), Cell(fmt.num(total, 1)),
