@@ -142,6 +142,30 @@ def _check_recommendation(entry: Any, file: Path, number: int) -> None:
     if entry.get("for_each", "moderation") not in ("moderation", "mechanism"):
         raise _bad(file, f"{where}.for_each", 'must be "moderation" or "mechanism"',
                    '须为 "moderation" 或 "mechanism"')
+    basis = entry.get("basis", [])
+    if not isinstance(basis, list) or not all(b in BASES for b in basis):
+        raise _bad(file, f"{where}.basis", f"must be a list of {', '.join(BASES)}",
+                   f"须为以下名称的列表：{', '.join(BASES)}")
+
+
+# the findings a recommendation may rest on (`basis`; by default those its `when` reads)
+BASES = ("core_effect", "moderation", "mechanism", "heterogeneity", "ranking", "trend",
+         "concentration")
+_FACT_OF = {"core_effect": "core", "moderation": "moderation", "mechanism": "mechanism",
+            "heterogeneity": "heterogeneity", "ranking": "ranking", "trend": "trend",
+            "concentration": "concentration"}
+
+
+def basis_of(entry: Mapping[str, Any]) -> list[str]:
+    """The finding keys an entry rests on: its `basis`, else the for_each family and the
+    facts its `when` reads (core -> core_effect, ranking, trend, …)."""
+    if "basis" in entry:
+        return list(entry["basis"])
+    when = str(entry.get("when", ""))
+    found = [entry["for_each"]] if entry.get("for_each") else []
+    found += [key for key, fact in _FACT_OF.items()
+              if re.search(rf"\b{fact}\b", when) and key not in found]
+    return found
 
 
 @cache
@@ -426,7 +450,12 @@ def recommendations(found: Sequence[Finding], rules: Rules,
             local = {**facts, "item": item, "item_name": name}
             if evaluate(entry.get("when", "true"), local, file=entry["_file"],
                         key=f"recommendation.{entry['id']}.when"):
-                chosen.append({"id": entry["id"], "item": name})
+                # the findings it rests on, as [key, variable] (the brief numbers them)
+                keys = basis_of(entry)
+                cited = [[f.key, f.variable] for f in found if f.key in keys
+                         and (f.key not in ("moderation", "mechanism") or name is None
+                              or f.variable == name)]
+                chosen.append({"id": entry["id"], "item": name, "findings": cited})
     return tuple(chosen)
 
 

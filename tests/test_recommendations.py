@@ -12,8 +12,11 @@ from typing import Any
 import pytest
 
 from reporter.config import load_config
+from reporter.errors import InputError
 from reporter.findings import evaluate, load_rules, recommendation_facts, recommendations
+from reporter.render.html import DEFAULT_TEMPLATES
 from reporter.results import Finding
+from tests.studies import ROOT
 
 ALLOWED = {"core", "dependent", "region", "leader", "laggards", "item"}
 GRADED = ("strong", "suggestive")
@@ -281,3 +284,31 @@ def test_advice_to_expand_the_core_needs_the_endogeneity_checks():
     associated = {c["id"] for c in _chosen([_core("suggestive", causal=False), *_context()])}
     assert "clusters_and_scale" in causal and "test_before_scaling" not in causal
     assert "clusters_and_scale" not in associated and "test_before_scaling" in associated
+
+
+def test_each_recommendation_names_the_findings_it_rests_on():
+    """Issue 17: a recommendation cites, by number, the findings its condition reads (or
+    its `basis`), as the brief's findings list numbers them."""
+    from reporter import api
+    from reporter.findings import basis_of
+
+    analysis = api.analyse(ROOT / "data" / "provinces_resilience.toml")
+    numbers = {(f["key"], f["variable"]): i for i, f in enumerate(analysis.findings(), 1)}
+    for chosen in analysis.recommendations():
+        cited = sorted(numbers[tuple(k)] for k in chosen["findings"])
+        assert cited, chosen["id"]
+        assert f"(Findings: {', '.join(map(str, cited))}.)" in chosen["text"]["en"]
+        assert f"第 {'、'.join(map(str, cited))} 条" in chosen["text"]["zh"]
+    moderated = next(c for c in analysis.recommendations() if c["id"] == "strengthen_moderator")
+    assert ["moderation", moderated["item"]] in moderated["findings"]
+    assert basis_of({"when": "ranking.laggards|length > 0"}) == ["ranking"]
+    assert basis_of({"when": "core.grade == 'x'", "basis": ["trend"]}) == ["trend"]
+
+
+def test_a_basis_must_name_findings(tmp_path):
+    (tmp_path / "recommendations.toml").write_text(
+        '[[recommendation]]\nid = "x"\nzh = "甲"\nen = "a"\nbasis = ["nonsense"]\n',
+        encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_rules([tmp_path, DEFAULT_TEMPLATES])
+    assert "basis" in info.value.bilingual()

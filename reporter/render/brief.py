@@ -166,14 +166,15 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
     return t(f"finding.{finding.key}", **labels)
 
 
-def _recommendations(results: Results, config: Config, lang: str, rules: Rules) -> list[str]:
+def _recommendations(results: Results, config: Config, lang: str, rules: Rules,
+                     template_dirs: Sequence[Path]) -> list[str]:
     """The chosen recommendations' text in one language, those the catalogue has."""
-    return [text for text in _recommendation_texts(results, config, lang, rules)
+    return [text for text in _recommendation_texts(results, config, lang, rules, template_dirs)
             if text is not None]
 
 
-def _recommendation_texts(results: Results, config: Config, lang: str,
-                          rules: Rules) -> list[str | None]:
+def _recommendation_texts(results: Results, config: Config, lang: str, rules: Rules,
+                          template_dirs: Sequence[Path]) -> list[str | None]:
     """Each chosen recommendation's text in one language, placeholders filled; None where
     the editor's catalogue has no entry for it."""
     catalogue = {entry["id"]: entry for entry in rules.recommendations}
@@ -185,11 +186,21 @@ def _recommendation_texts(results: Results, config: Config, lang: str,
             "region": config.study.region.get(lang),
             "leader": names.get(ranking.get("best") or "", ""),
             "laggards": separator.join(names[e] for e in ranking.get("laggards", ()))}
+    numbers = {(f.key, f.variable): i for i, f in enumerate(results.findings, start=1)}
+    t = Translator(load_catalogue(template_dirs, lang), lang, config.nouns()[lang])
     out: list[str | None] = []
     for chosen in results.recommendations:
         entry = catalogue.get(chosen["id"])
         item = config.label(chosen["item"], lang) if chosen.get("item") else ""
-        out.append(None if entry is None else entry[lang].format(**fill, item=item))
+        if entry is None:
+            out.append(None)
+            continue
+        text = entry[lang].format(**fill, item=item)
+        cited = sorted(numbers[k, v] for k, v in chosen.get("findings", ())
+                       if (k, v) in numbers)
+        if cited:  # which findings it rests on, as the findings list numbers them
+            text += t("findings.rests_on", numbers=separator.join(map(str, cited)))
+        out.append(text)
     return out
 
 
@@ -204,7 +215,8 @@ def sentences(results: Results, config: Config,
         t = Translator(load_catalogue(template_dirs, lang), lang, config.nouns()[lang])
         for text, finding in zip(findings, results.findings, strict=True):
             text[lang] = _sentence(finding, results, config, t)
-        for i, text in enumerate(_recommendation_texts(results, config, lang, rules)):
+        for i, text in enumerate(_recommendation_texts(results, config, lang, rules,
+                                                       template_dirs)):
             advice[i] = None if text is None or advice[i] is None else {**advice[i], lang: text}
     return {"findings": findings, "recommendations": advice}
 
@@ -261,7 +273,7 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         "data": results.data,
         "key_messages": [_sentence(f, results, config, t) for f in key_findings],
         "findings": [_sentence(f, results, config, t) for f in results.findings],
-        "recommendations": _recommendations(results, config, lang, rules),
+        "recommendations": _recommendations(results, config, lang, rules, template_dirs),
         "tables": tables,
         "charts": {name: f"{chart_dir.name}/{path.name}" for name, path in charts.items()},
         "preparation": _preparation(results, config, lang),
