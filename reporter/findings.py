@@ -360,7 +360,9 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
         if sobel is None or a is None or b is None:
             continue
         local = {"alpha": alpha, "p": sobel.p_value, "indirect": sobel.extra["indirect"],
-                 "a_p": a.coefficients[core].p_value, "b_p": b.coefficients[mediator].p_value}
+                 "a_p": a.coefficients[core].p_value, "b_p": b.coefficients[mediator].p_value,
+                 # a channel of an effect only if the core finding is one (issue 17)
+                 "core_causal": facts["endogeneity_holds"]}
         out.append(Finding(key="mechanism", grade=_grade(rules, "mechanism", local),
                            model=b.id, variable=mediator,
                            params={**local, "direction": _sign(local["indirect"])}))

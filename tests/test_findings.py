@@ -334,3 +334,18 @@ def test_a_moderation_that_fades_over_part_of_the_range_leads(tmp_path):
         text = _sentence(moderations[0], results, config, Translator(
             load_catalogue([DEFAULT_TEMPLATES], lang), lang))
         assert words in text, text
+
+
+def test_a_channel_of_an_association_is_not_called_causal(city):
+    """Zhejiang's core finding is an association, so the productivity channel is worded as
+    part of the association, and the channel recommendations (which advise using it as a
+    lever) are not chosen."""
+    config, results = city
+    mechanism = next(f for f in results.findings if f.key == "mechanism"
+                     and f.variable == "tfp")
+    assert mechanism.params["core_causal"] is False
+    for lang, words in (("en", "part of the association"), ("zh", "相关关系部分经由")):
+        text = _sentence(mechanism, results, config, Translator(
+            load_catalogue([DEFAULT_TEMPLATES], lang), lang))
+        assert words in text, text
+    assert not any(r["id"].startswith("channel_") for r in results.recommendations)

@@ -117,8 +117,11 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
                             percentiles=fmt.percentiles(p["fades_at"], lang))
         return text
     if finding.key in ("moderation", "mechanism"):
-        return t(f"finding.{finding.key}.{finding.grade}.{p['direction']}", **labels,
-                 item=config.label(finding.variable, lang),
+        # a channel of an association, not of an effect, when the core finding is one
+        reading = "_association" if (finding.key == "mechanism" and finding.grade != "none"
+                                     and p.get("core_causal") is False) else ""
+        return t(f"finding.{finding.key}.{finding.grade}.{p['direction']}{reading}",
+                 **labels, item=config.label(finding.variable, lang),
                  estimate=fmt.coef(p.get("estimate", p.get("indirect")), 3),
                  p_clause=fmt.p_clause(p["p"]))
     if finding.key == "heterogeneity":
