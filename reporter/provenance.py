@@ -23,9 +23,11 @@ def _sha256(path: Path) -> str:
 
 def bundled_files() -> dict[str, Path]:
     """Every bundled template file by its name relative to the template folder."""
+    # hidden files and caches are left out, judged below the folder (a venv is often hidden)
     return {p.relative_to(DEFAULT_TEMPLATES).as_posix(): p
             for p in sorted(DEFAULT_TEMPLATES.rglob("*")) if p.is_file()
-            and not any(part.startswith((".", "__")) for part in p.parts)}
+            and not any(part.startswith((".", "__"))
+                        for part in p.relative_to(DEFAULT_TEMPLATES).parts)}
 
 
 def record(folder: Path, names: list[str]) -> Path:

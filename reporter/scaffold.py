@@ -71,9 +71,8 @@ to see it as you type / 边改边看: `reporter templates preview <this folder>`
 def export_templates(folder: Path) -> list[Path]:
     """Copy the bundled templates and catalogues into `folder`; never overwrite a file."""
     folder = Path(folder)
-    sources = [p for p in sorted(DEFAULT_TEMPLATES.rglob("*")) if p.is_file()
-               and not any(part.startswith((".", "__")) for part in p.parts)]
-    pairs = [(p, folder / p.relative_to(DEFAULT_TEMPLATES)) for p in sources]
+    sources = provenance.bundled_files()
+    pairs = [(path, folder / name) for name, path in sources.items()]
     readme = folder / "README.md"
     for _, target in [*pairs, (None, readme), (None, folder / provenance.RECORD)]:
         if target.exists():
@@ -83,8 +82,7 @@ def export_templates(folder: Path) -> list[Path]:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
         readme.write_text(TEMPLATES_README, encoding="utf-8")
-        provenance.record(folder, [p.relative_to(DEFAULT_TEMPLATES).as_posix()
-                                   for p in sources])
+        provenance.record(folder, list(sources))
     except OSError as exc:
         raise InputError("write.not_writable", file=folder, detail=exc.strerror) from None
     return [target for _, target in pairs] + [readme]

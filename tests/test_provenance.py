@@ -58,3 +58,15 @@ def test_check_names_an_override_of_a_block_the_bundled_brief_lacks(tmp_path):
     assert "brief.html.j2:3" in result.output and "`conclusions`" in result.output
     assert "`foreword`" not in result.output
     assert "report.sections" in result.output
+
+
+def test_bundled_files_are_found_under_a_hidden_folder(tmp_path, monkeypatch):
+    """A wheel installed into `.venv`: the hidden folder above the templates hides nothing."""
+    hidden = tmp_path / ".venv" / "templates"
+    shutil.copytree(html.DEFAULT_TEMPLATES, hidden)
+    (hidden / ".cache").mkdir()
+    (hidden / ".cache" / "x.j2").write_text("x", encoding="utf-8")
+    monkeypatch.setattr(provenance, "DEFAULT_TEMPLATES", hidden)
+    found = provenance.bundled_files()
+    assert "brief.html.j2" in found and "sections/cover.html.j2" in found
+    assert not any(name.startswith(".") for name in found)

@@ -39,6 +39,8 @@ from reporter.battery.panel import (
     check_rank,
     cluster_meat,
     estimate,
+    listwise,
+    spread,
     to_result,
     wald,
 )
@@ -170,14 +172,10 @@ def fit_iv_2sls(
     controls, instruments = list(controls), list(instruments) or [lag_name(endogenous)]
     built = _with_lags(frame, entity, time, instruments)
     # rows missing a model variable (listwise, recorded) or an instrument (a lag's first year)
-    absent = built[list(dict.fromkeys([dependent, endogenous, *controls]))].isna()
-    complete = ~absent.any(axis=1)
-    missing = ({"rows": int((~complete).sum()),
-                "entities": int(built[entity].nunique() - built.loc[complete, entity].nunique()),
-                "by_variable": {c: int(n) for c, n in absent.sum().items() if n}}
-               if not complete.all() else None)
-    has_lags = built[instruments].notna().all(axis=1)
-    sample = built.loc[complete & has_lags]
+    complete, _, missing = listwise(built, PanelDesign.from_frame(built, entity, time),
+                                    [dependent, endogenous, *controls])
+    sample = complete.loc[complete[instruments].notna().all(axis=1)]
+    without_lags = len(complete) - len(sample)
     design = PanelDesign.from_frame(sample, entity, time)
     singletons = 0
     if SINGLETONS.get() == "drop":  # the 2SLS, its first stage and reduced form: one sample
@@ -190,12 +188,16 @@ def fit_iv_2sls(
     if min(n_e, n_t) < 2 or nobs - n_e - (n_t - 1) - max(k, k1) <= 0:
         raise EstimationError("estimate.panel_too_short", model=model_id, nobs=nobs)
 
-    gone = absorbed(sample[controls].to_numpy(dtype=float), design) if controls else []
-    dropped_controls = [c for c, g in zip(controls, gone, strict=True) if g]
-    controls = [c for c in controls if c not in dropped_controls]  # as `estimate` does
-    kc, k, k1 = len(controls), 1 + len(controls), q + len(controls)
     raw = sample[[dependent, endogenous, *controls, *instruments]].to_numpy(dtype=float)
     tilde = design.demean(raw, entity_effects=True, time_effects=True)
+    # a control the effects absorb is left out, as `estimate` does
+    gone = np.zeros(raw.shape[1], dtype=bool)
+    gone[2:2 + kc] = absorbed(spread(raw[:, 2:2 + kc]), tilde[:, 2:2 + kc])
+    dropped_controls = [c for c, g in zip(controls, gone[2:2 + kc], strict=True) if g]
+    if dropped_controls:
+        raw, tilde = raw[:, ~gone], tilde[:, ~gone]
+        controls = [c for c in controls if c not in dropped_controls]
+        kc, k, k1 = len(controls), 1 + len(controls), q + len(controls)
     y, d, c, z = tilde[:, 0], tilde[:, 1], tilde[:, 2:2 + kc], tilde[:, 2 + kc:]
     check_rank(tilde[:, 1:2 + kc], [endogenous, *controls], model_id)
     z_free = np.linalg.norm(_residualise(z, c), axis=0)
@@ -250,7 +252,7 @@ def fit_iv_2sls(
     shared = {
         "endogenous": endogenous,
         "instruments": list(instruments),
-        "n_dropped_for_lags": int((complete & ~has_lags).sum()),
+        "n_dropped_for_lags": without_lags,
         "first_stage_f": f_classical,
         "first_stage_f_df1": q,
         "first_stage_f_df2": df_first,

@@ -139,16 +139,18 @@ class PanelDesign:
         return sums
 
 
-def absorbed(values: np.ndarray, design: PanelDesign, *, entity_effects: bool = True,
-             time_effects: bool = True) -> np.ndarray:
-    """Which columns of `values` the effects absorb: what is left of each once they are
-    removed is at most _ABSORBED_TOL of its spread (a time-invariant control under entity
-    effects, a common shock under year effects)."""
-    spread = np.sqrt(len(values)) * values.std(axis=0)
-    within = design.demean(np.array(values, dtype=float, order="F"),
-                           entity_effects=entity_effects, time_effects=time_effects)
-    left = np.sqrt(np.einsum("ij,ij->j", within, within))
-    return left <= _ABSORBED_TOL * np.maximum(spread, np.finfo(float).tiny)
+def spread(values: np.ndarray) -> np.ndarray:
+    """Each column's variation about its mean (√n·sd), the yardstick of `absorbed`."""
+    return np.sqrt(len(values)) * values.std(axis=0) if len(values) else \
+        np.zeros(values.shape[1])
+
+
+def absorbed(before: np.ndarray, transformed: np.ndarray) -> np.ndarray:
+    """Which columns the effects absorb: what is left of each once they are removed
+    (`transformed`) is at most _ABSORBED_TOL of its `spread` before (a time-invariant
+    control under entity effects, a common shock under year effects)."""
+    left = np.sqrt(np.einsum("ij,ij->j", transformed, transformed))
+    return left <= _ABSORBED_TOL * np.maximum(before, np.finfo(float).tiny)
 
 
 def listwise(frame: pd.DataFrame, design: PanelDesign, columns: Sequence[str],
@@ -274,7 +276,7 @@ def estimate(frame: pd.DataFrame, design: PanelDesign, dependent: str, regressor
         y_within = demean_entity(data[:, :1], design.entity, design.n_entities)[:, 0]
         within_ss = float(y_within @ y_within)
         del y_within
-    spread = np.sqrt(nobs) * data[:, 1:].std(axis=0) if nobs else np.zeros(len(names))
+    before = spread(data[:, 1:])
     transformed = design.demean(data, entity_effects=entity_effects,
                                 time_effects=time_effects, inplace=True)
     yt, xt = transformed[:, 0], transformed[:, 1:]
@@ -283,26 +285,25 @@ def estimate(frame: pd.DataFrame, design: PanelDesign, dependent: str, regressor
         # a regressor the effects absorb (a time-invariant control under entity effects):
         # no coefficient, as Stata's "omitted because of collinearity"; the first regressor
         # (the core, or what stands for it) may not be absorbed
-        within = np.sqrt(np.einsum("ij,ij->j", xt, xt))
-        gone = within <= _ABSORBED_TOL * np.maximum(spread, np.finfo(float).tiny)
+        gone = absorbed(before, xt)
         if gone[0]:
             raise EstimationError("estimate.core_absorbed", model=model_id, variable=names[0])
         if gone.any():
             omitted = [n for n, g in zip(names, gone, strict=True) if g]
             xt = xt[:, ~gone]
             names = [n for n, g in zip(names, gone, strict=True) if not g]
+    slopes = len(names)  # the absorbed ones left out
     if not entity_effects and not time_effects:
         xt = np.hstack([np.ones((nobs, 1)), xt])
         names = [CONST, *names]
 
-    slopes = len(names) - (names[0] == CONST if names else 0)  # the absorbed ones left out
     k_model = slopes + 1 + (design.n_periods - 1 if time_effects else 0)
-    absorbed = (design.n_entities if entity_effects else 0) + (
+    n_effects = (design.n_entities if entity_effects else 0) + (
         design.n_periods - 1 if time_effects else 0)
-    df_classical = nobs - xt.shape[1] - absorbed
+    df_classical = nobs - xt.shape[1] - n_effects
     if df_classical <= 0 or nobs <= k_model:
         raise EstimationError("estimate.too_few_rows", model=model_id, nobs=nobs,
-                              needed=xt.shape[1] + absorbed + 1)
+                              needed=xt.shape[1] + n_effects + 1)
     if design.n_entities < 2:
         raise EstimationError("estimate.too_few_clusters", model=model_id,
                               clusters=design.n_entities)

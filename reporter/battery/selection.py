@@ -25,7 +25,6 @@ from reporter.battery.panel import (
     cluster_meat,
     coefficient_table,
     estimate,
-    fit_panel_ols,
     to_result,
 )
 from reporter.errors import EstimationError
@@ -255,8 +254,8 @@ def selection(frame: pd.DataFrame, design: PanelDesign, dependent: str,
     models = (
         to_result(pooled, model_id="pooled_ols", dependent=dependent, regressors=regressors,
                   estimator="pooled_ols"),
-        fit_panel_ols(frame, design, dependent, regressors, model_id="fe_entity",
-                      entity_effects=True, time_effects=False, estimator="fe_entity"),
+        to_result(fe, model_id="fe_entity", dependent=dependent, regressors=regressors,
+                  estimator="fe_entity"),
         re_result(re, design, dependent, regressors),
     )
     return Selection(models=models, tests=tests, chosen=chosen, reason=reason)

@@ -23,11 +23,9 @@ def _matched_trend(frame: pd.DataFrame, entity: str, time: str, column: str,
             "n_last": int(last.notna().sum())}
 
 
-def _matched_growth(frame: pd.DataFrame, entity: str, time: str, column: str,
-                    years: list[int]) -> list[float | None]:
-    """Growth of the regional total from each year to the next over the entities with a
-    value in both years (entries and exits do not count as growth)."""
-    wide = frame.pivot(index=entity, columns=time, values=column)
+def _matched_growth(wide: pd.DataFrame, years: list[int]) -> list[float | None]:
+    """Growth of the regional total (of an entity x year table) from each year to the next
+    over the entities with a value in both years (entries and exits are not growth)."""
     out: list[float | None] = [None]
     for before, now in pairwise(years):
         both = wide[before].notna() & wide[now].notna()
@@ -36,10 +34,6 @@ def _matched_growth(frame: pd.DataFrame, entity: str, time: str, column: str,
     return out
 
 
-def _shares(frame: pd.DataFrame, entity: str, time: str, column: str) -> pd.DataFrame:
-    """Each entity's share of the regional total of `column`, by year (entity x year)."""
-    wide = frame.pivot(index=entity, columns=time, values=column)
-    return wide / wide.sum(axis=0, min_count=1)
 
 
 def _reported(panel: Panel, column: str, years: pd.Index) -> pd.Series | None:
@@ -66,7 +60,9 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
     previous = frame[frame[panel.time] == report_year - 1].set_index(panel.entity)[dependent]
     ranks = current.rank(ascending=False, method="min").astype(int)
     ordered = sorted(current.index, key=lambda e: (ranks[e], e))
-    shares = _shares(frame, panel.entity, panel.time, share) if share else None
+    levels = frame.pivot(index=panel.entity, columns=panel.time, values=share) if share \
+        else None  # entity x year
+    shares = levels / levels.sum(axis=0, min_count=1) if levels is not None else None
 
     def share_of(entity: str, year: int) -> float | None:
         if shares is None or year not in shares.columns:
@@ -93,11 +89,10 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
             coverage = tuple(None if pd.isna(r) or r == 0 else float(t / r)
                              for t, r in zip(total, reported, strict=True))
             total = reported.fillna(total)
-        if reported is not None:  # the whole-region row's own total
             growth = [None if pd.isna(g) else float(g)
                       for g in total.pct_change(fill_method=None)]
         else:
-            growth = _matched_growth(frame, panel.entity, panel.time, share, list(dep.index))
+            growth = _matched_growth(levels, list(dep.index))
         extra = {"share_column": share, "share_total": tuple(map(float, total)),
                  "share_growth": tuple(growth),
                  "hhi": tuple(float((shares[y] ** 2).sum()) for y in dep.index),

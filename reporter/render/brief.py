@@ -169,17 +169,18 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
     return t(f"finding.{finding.key}", **labels)
 
 
-def _recommendations(results: Results, config: Config, lang: str, rules: Rules,
-                     template_dirs: Sequence[Path]) -> list[str]:
+def _recommendations(results: Results, config: Config, t: Translator,
+                     rules: Rules) -> list[str]:
     """The chosen recommendations' text in one language, those the catalogue has."""
-    return [text for text in _recommendation_texts(results, config, lang, rules, template_dirs)
+    return [text for text in _recommendation_texts(results, config, t, rules)
             if text is not None]
 
 
-def _recommendation_texts(results: Results, config: Config, lang: str, rules: Rules,
-                          template_dirs: Sequence[Path]) -> list[str | None]:
-    """Each chosen recommendation's text in one language, placeholders filled; None where
-    the editor's catalogue has no entry for it."""
+def _recommendation_texts(results: Results, config: Config, t: Translator,
+                          rules: Rules) -> list[str | None]:
+    """Each chosen recommendation's text in `t`'s language, placeholders filled, the
+    findings it rests on cited; None where the editor's catalogue has no entry for it."""
+    lang = t.lang
     catalogue = {entry["id"]: entry for entry in rules.recommendations}
     names = {e.entity: e.names[lang] for e in results.status.entities}
     ranking = next((f.params for f in results.findings if f.key == "ranking"), {})
@@ -190,7 +191,6 @@ def _recommendation_texts(results: Results, config: Config, lang: str, rules: Ru
             "leader": names.get(ranking.get("best") or "", ""),
             "laggards": separator.join(names[e] for e in ranking.get("laggards", ()))}
     numbers = {(f.key, f.variable): i for i, f in enumerate(results.findings, start=1)}
-    t = Translator(load_catalogue(template_dirs, lang), lang, config.nouns()[lang])
     out: list[str | None] = []
     for chosen in results.recommendations:
         entry = catalogue.get(chosen["id"])
@@ -218,8 +218,7 @@ def sentences(results: Results, config: Config,
         t = Translator(load_catalogue(template_dirs, lang), lang, config.nouns()[lang])
         for text, finding in zip(findings, results.findings, strict=True):
             text[lang] = _sentence(finding, results, config, t)
-        for i, text in enumerate(_recommendation_texts(results, config, lang, rules,
-                                                       template_dirs)):
+        for i, text in enumerate(_recommendation_texts(results, config, t, rules)):
             advice[i] = None if text is None or advice[i] is None else {**advice[i], lang: text}
     return {"findings": findings, "recommendations": advice}
 
@@ -276,7 +275,7 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         "data": results.data,
         "key_messages": [_sentence(f, results, config, t) for f in key_findings],
         "findings": [_sentence(f, results, config, t) for f in results.findings],
-        "recommendations": _recommendations(results, config, lang, rules, template_dirs),
+        "recommendations": _recommendations(results, config, t, rules),
         "tables": tables,
         "charts": {name: f"{chart_dir.name}/{path.name}" for name, path in charts.items()},
         "preparation": _preparation(results, config, lang),
