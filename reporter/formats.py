@@ -1,7 +1,9 @@
 """The output formats, one entry each: whether it needs the rendered brief of each language
-(charts, tables, HTML) and how it writes one language. A run renders only when a requested
-format needs it, so `--format json` writes results.json and the manifest and nothing else.
-Adding a format is its writer, one entry here and its name in `literals.OutputFormat`.
+(charts, tables, HTML), for which medium (the PDF's pages or a browser's screen: the HTML
+brief is styled and its charts drawn for screens) and how it writes one language. A run
+renders only when a requested format needs it, so `--format json` writes results.json and
+the manifest and nothing else. Adding a format is its writer, one entry here and its name
+in `literals.OutputFormat`.
 
 `results.json` itself is always written (the contract), so `json` has no writer."""
 
@@ -28,12 +30,14 @@ class OutputFormat:
     name: str
     needs_brief: bool  # the brief rendered in each language: charts, tables and HTML
     write: Writer | None = None
+    medium: str = "print"  # render.brief.MEDIA: what the brief is rendered for
 
 
-def inline_charts(html: str, folder: Path, charts: Mapping[str, Path]) -> str:
-    """Charts as data: URLs in the HTML given to WeasyPrint, which names each image by a
-    hash of its URL: the staging folder's random path would make every PDF differ."""
-    for path in charts.values():
+def inline_charts(html: str, folder: Path, charts: Mapping[str, Sequence[Path]]) -> str:
+    """Charts as data: URLs: in the HTML given to WeasyPrint, which names each image by a
+    hash of its URL (the staging folder's random path would make every PDF differ), and in
+    the HTML brief, one file that arrives whole when uploaded or sent on."""
+    for path in (path for paths in charts.values() for path in paths):
         if not path.is_relative_to(folder):
             continue
         kind = mimetypes.guess_type(path.name)[0] or "image/png"
@@ -44,7 +48,9 @@ def inline_charts(html: str, folder: Path, charts: Mapping[str, Path]) -> str:
 
 
 def _write_html(brief: RenderedBrief, folder: Path, dirs: Sequence[Path]) -> list[str]:
-    (folder / f"brief_{brief.lang}.html").write_text(brief.html, encoding="utf-8")
+    """One self-contained page: the style sheet is inside it, the charts inline."""
+    (folder / f"brief_{brief.lang}.html").write_text(
+        inline_charts(brief.html, folder, brief.charts), encoding="utf-8")
     return []
 
 
@@ -57,7 +63,7 @@ def _write_pdf(brief: RenderedBrief, folder: Path, dirs: Sequence[Path]) -> list
 
 FORMATS: dict[str, OutputFormat] = {
     "json": OutputFormat("json", needs_brief=False),
-    "html": OutputFormat("html", needs_brief=True, write=_write_html),
+    "html": OutputFormat("html", needs_brief=True, write=_write_html, medium="screen"),
     "pdf": OutputFormat("pdf", needs_brief=True, write=_write_pdf),
 }
 if set(FORMATS) != set(literals.OUTPUT_FORMATS):  # pragma: no cover - a developer's slip

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -257,18 +258,28 @@ def _render_language(results: Results, config: Config, lang: str, dirs: Sequence
                      formats: Sequence[str], on_stage: Callable[[str], None] | None = None,
                      ) -> tuple[dict[str, float], list[str]]:
     """The brief of one language (charts, tables, HTML) and every requested format's file
-    of it, into `folder`: (stage seconds, warnings)."""
-    from reporter.render.brief import render_brief
+    of it, into `folder`: (stage seconds, warnings). The brief is rendered once for each
+    medium the formats need (print: the PDF; screen: the HTML page, whose charts are inlined
+    and so drawn into a folder of their own, removed once the page is written)."""
+    from reporter.render.brief import MEDIA, render_brief
 
     timer = Timer(on_stage=on_stage)
     warnings: list[str] = []
-    with timer.stage(f"render_{lang}"):
-        brief = render_brief(results, config, lang, dirs, folder / "charts", meta)
-    for name in formats:
-        writer = FORMATS[name].write
-        if writer is not None:
-            with timer.stage(f"{name}_{lang}"):
-                warnings += writer(brief, folder, dirs)
+    media = [m for m in MEDIA if any(FORMATS[name].needs_brief and FORMATS[name].medium == m
+                                     for name in formats)]
+    for i, medium in enumerate(media):
+        stage = f"render_{lang}" if i == 0 else f"render_{lang}_{medium}"
+        charts = folder / ("charts" if medium == "print" else f".{medium}-{lang}")
+        with timer.stage(stage):
+            brief = render_brief(results, config, lang, dirs, charts, meta,
+                                 medium=medium, export=i == 0)
+        for name in formats:
+            writer = FORMATS[name].write
+            if writer is not None and FORMATS[name].medium == medium:
+                with timer.stage(f"{name}_{lang}"):
+                    warnings += writer(brief, folder, dirs)
+        if medium != "print":
+            shutil.rmtree(charts, ignore_errors=True)
     return timer.seconds, warnings
 
 

@@ -43,7 +43,7 @@ class Preview:
     dirs: list[Path] = field(default_factory=list)
     results: Any = None
     pages: dict[str, bytes] = field(default_factory=dict)
-    charts: dict[str, dict[str, Path]] = field(default_factory=dict)
+    charts: dict[str, dict[str, tuple[Path, ...]]] = field(default_factory=dict)
     version: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -79,7 +79,8 @@ class Preview:
             try:
                 brief = render_brief(self.results, self.config, lang, self.dirs,
                                      self.workdir / "charts", meta,
-                                     charts=self.charts.get(lang))
+                                     charts=self.charts.get(lang), medium="screen",
+                                     export=False)
                 self.charts[lang] = brief.charts
                 page = brief.html
             except InputError as error:

@@ -15,7 +15,13 @@ from reporter.config import Config
 from reporter.findings import Rules, conservative, load_rules
 from reporter.literals import LANGUAGES
 from reporter.render import fmt
-from reporter.render.charts import coefficient_chart, marginal_effects_chart, status_chart
+from reporter.render.charts import (
+    DPI,
+    coefficient_chart,
+    marginal_effects_chart,
+    status_chart,
+    status_charts_screen,
+)
 from reporter.render.export import export_tables
 from reporter.render.html import render_html
 from reporter.render.i18n import Translator, load_catalogue
@@ -31,11 +37,53 @@ from reporter.results import Finding, Results
 CONTENTS = ("status", "method", "results", "findings", "appendix")
 
 
+# what a brief is rendered for: the PDF's pages, or a browser's screen (the HTML brief):
+# one template and one catalogue; the style sheet has a part for each, and the charts for a
+# screen are drawn narrower and in panels that stack on a phone
+MEDIA = ("print", "screen")
+CSS_PX_PER_INCH = 96
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """One image of a chart: its address, its alt text (what it shows, in the brief's
+    language) and, on screens, its natural size in CSS pixels."""
+
+    src: str
+    alt: str
+    width: int | None = None
+    height: int | None = None
+
+    def __str__(self) -> str:
+        return self.src
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart as templates see it: its images (one in print; on screens the status chart
+    is two, which stack on a phone). `{{ charts.x }}` alone is its first image's address,
+    as templates written before screens use it."""
+
+    images: tuple[ChartImage, ...]
+
+    @property
+    def src(self) -> str:
+        return self.images[0].src
+
+    @property
+    def alt(self) -> str:
+        return " ".join(image.alt for image in self.images)
+
+    def __str__(self) -> str:
+        return self.src
+
+
 @dataclass(frozen=True)
 class RenderedBrief:
     lang: str
     html: str
-    charts: dict[str, Path]
+    charts: dict[str, tuple[Path, ...]]
+    medium: str = "print"
 
 
 def _sentence(finding: Finding, results: Results, config: Config, t: Translator) -> str:
@@ -248,10 +296,13 @@ def _missing(results: Results, config: Config, lang: str) -> dict[str, Any] | No
 
 def render_brief(results: Results, config: Config, lang: str, template_dirs: Sequence[Path],
                  chart_dir: Path, meta: dict[str, Any],
-                 charts: dict[str, Path] | None = None) -> RenderedBrief:
-    """Build the context for `lang` and render the brief's HTML; charts go to `chart_dir`
-    and are referenced relative to its parent (the output folder). `charts`: the ones drawn
-    before for the same results and catalogue (the preview), not drawn again."""
+                 charts: dict[str, tuple[Path, ...]] | None = None, medium: str = "print",
+                 export: bool = True) -> RenderedBrief:
+    """Build the context for `lang` and `medium` and render the brief's HTML; charts go to
+    `chart_dir` and are referenced relative to its parent (the output folder). `charts`:
+    the ones drawn before for the same results, catalogue and medium (the preview), not
+    drawn again. `export`: write every table to `tables/` beside the charts as CSV and
+    XLSX (False when another medium's render of the same brief did)."""
     t = Translator(load_catalogue(template_dirs, lang), lang, config.nouns()[lang])
     rules = load_rules(template_dirs)
     order = {key: i for i, key in enumerate(rules.key_messages)}
@@ -260,13 +311,15 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
               "core": config.label(config.model.core, lang),
               # what the status section describes: the dependent in levels
               "level": config.label(results.status.variable or config.model.dependent, lang)}
-    charts = _charts(results, config, t, chart_dir) if charts is None else charts
+    if charts is None:
+        charts = _charts(results, config, t, chart_dir, medium)
     tables = build_tables(results, config, t)
-    export_tables(tables, chart_dir.parent / "tables", lang)  # the full ranking among them
+    if export:  # the full ranking among them
+        export_tables(tables, chart_dir.parent / "tables", lang)
     tables["ranking"] = ranking_table(results, config, t, full=False)
     sections = config.report.sections
     context = {
-        "t": t, "lang": lang, "labels": labels,
+        "t": t, "lang": lang, "labels": labels, "medium": medium,
         "sections": sections,
         "contents": [{"id": s, "title": t(f"section.{s}")} for s in sections if s in CONTENTS],
         "n": Namespace(table=0, figure=0),  # table and figure numbers, across sections
@@ -277,21 +330,73 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         "findings": [_sentence(f, results, config, t) for f in results.findings],
         "recommendations": _recommendations(results, config, t, rules),
         "tables": tables,
-        "charts": {name: f"{chart_dir.name}/{path.name}" for name, path in charts.items()},
+        "charts": _chart_context(charts, _chart_alts(results, config, t), chart_dir, medium),
         "preparation": _preparation(results, config, lang),
         "missing": _missing(results, config, lang),
         "equation": t("method.equation", **labels),
         "meta": {**meta, "software": _software(meta)},
     }
     html = render_html(template_dirs, context)
-    return RenderedBrief(lang=lang, html=html, charts=charts)
+    return RenderedBrief(lang=lang, html=html, charts=charts, medium=medium)
 
 
-def _charts(results: Results, config: Config, t: Translator, folder: Path) -> dict[str, Path]:
-    """Every chart of the brief in one language, keyed by name."""
-    lang, core = t.lang, config.model.core
-    core_label = config.label(core, lang)
-    charts = {"status": status_chart(results.status, config, t, folder / f"status_{lang}.png")}
+def _chart_context(charts: dict[str, tuple[Path, ...]], alts: dict[str, tuple[str, ...]],
+                   folder: Path, medium: str) -> dict[str, Chart]:
+    """The charts as the template shows them: addresses relative to the output folder, alt
+    texts, and on screens each image's natural size (so a page does not jump as it loads)."""
+    out = {}
+    for name, paths in charts.items():
+        texts = alts.get(name, ())
+        if len(texts) != len(paths):  # the print status chart: both panels in one image
+            texts = (" ".join(texts),) * len(paths)
+        images = []
+        for path, alt in zip(paths, texts, strict=True):
+            width = height = None
+            if medium == "screen":
+                from PIL import Image
+
+                with Image.open(path) as image:
+                    width, height = (round(side / DPI * CSS_PX_PER_INCH) for side in image.size)
+            images.append(ChartImage(f"{folder.name}/{path.name}", alt, width, height))
+        out[name] = Chart(tuple(images))
+    return out
+
+
+def _chart_alts(results: Results, config: Config, t: Translator) -> dict[str, tuple[str, ...]]:
+    """What each chart shows, in words, for readers who cannot see it (alt texts)."""
+    lang, status = t.lang, results.status
+    variable = config.label(status.variable or config.model.dependent, lang)
+    core = config.label(config.model.core, lang)
+    by_rank = sorted(status.entities, key=lambda e: e.rank)
+    alts: dict[str, tuple[str, ...]] = {"status": (
+        t("chart.status.trend_alt", variable=variable, first=status.years[0],
+          last=status.years[-1], first_value=fmt.num(status.dependent_mean[0]),
+          last_value=fmt.num(status.dependent_mean[-1])),
+        t("chart.status.rank_alt", variable=variable, year=status.report_year,
+          leader=by_rank[0].names[lang], leader_value=fmt.num(by_rank[0].value),
+          laggard=by_rank[-1].names[lang], laggard_value=fmt.num(by_rank[-1].value)))}
+    rows = _coefficient_rows(results, config, lang)
+    if rows:
+        alts["coefficients"] = (t(
+            "chart.coefficients.alt", core=core, count=len(rows),
+            low=fmt.coef(min(r[1] for r in rows), 3), high=fmt.coef(max(r[1] for r in rows), 3),
+            excluding=sum(1 for r in rows if r[2] > 0 or r[3] < 0)),)
+    for model in results.models:
+        if model.id.startswith("moderation_"):
+            moderator = model.diagnostics["moderator"]
+            effects = model.diagnostics["marginal_effects"]
+            alts[f"marginal_{moderator}"] = (t(
+                "chart.marginal.alt", core=core, moderator=config.label(moderator, lang),
+                low_at=round(effects[0]["percentile"] * 100), low=fmt.coef(
+                    effects[0]["estimate"], 3), high_at=round(effects[-1]["percentile"] * 100),
+                high=fmt.coef(effects[-1]["estimate"], 3)),)
+    return alts
+
+
+def _coefficient_rows(results: Results, config: Config,
+                      lang: str) -> list[tuple[str, float, float, float]]:
+    """The core's estimate and 95% interval in each specification, as the chart draws them."""
+    core = config.model.core
     rows = []
     for m in specifications(results, core):
         c = core_coefficient(m, core)
@@ -304,15 +409,34 @@ def _charts(results: Results, config: Config, t: Translator, folder: Path) -> di
             low, high = m.diagnostics["ar_ci_low"], m.diagnostics["ar_ci_high"]
         rows.append((m.label[lang] + ("†" if m.diagnostics.get("weak_instruments") else ""),
                      c.estimate, low, high))
+    return rows
+
+
+def _charts(results: Results, config: Config, t: Translator, folder: Path,
+            medium: str = "print") -> dict[str, tuple[Path, ...]]:
+    """Every chart of the brief in one language and medium, keyed by name: its image
+    files (for screens narrower, the status chart's panels apart; names end `_screen`)."""
+    lang, core = t.lang, config.model.core
+    core_label = config.label(core, lang)
+    screen = medium == "screen"
+    tail = f"{lang}_screen" if screen else lang
+    if screen:
+        status = status_charts_screen(results.status, config, t, folder / f"trend_{tail}.png",
+                                      folder / f"ranking_{tail}.png")
+    else:
+        status = (status_chart(results.status, config, t, folder / f"status_{tail}.png"),)
+    charts: dict[str, tuple[Path, ...]] = {"status": status}
+    rows = _coefficient_rows(results, config, lang)
     if rows:
-        charts["coefficients"] = coefficient_chart(rows, core_label, t,
-                                                   folder / f"coefficients_{lang}.png")
+        charts["coefficients"] = (coefficient_chart(
+            rows, core_label, t, folder / f"coefficients_{tail}.png", screen),)
     for model in results.models:
         if model.id.startswith("moderation_"):
             moderator = model.diagnostics["moderator"]
-            charts[f"marginal_{moderator}"] = marginal_effects_chart(
+            charts[f"marginal_{moderator}"] = (marginal_effects_chart(
                 model.diagnostics["marginal_effects"], core_label,
-                config.label(moderator, lang), t, folder / f"marginal_{moderator}_{lang}.png")
+                config.label(moderator, lang), t, folder / f"marginal_{moderator}_{tail}.png",
+                screen),)
     return charts
 
 
