@@ -116,21 +116,23 @@ def analyse(config: str | Path | Config | None = None,
 
 
 def run(config: str | Path | Config | None = None, output: str | Path = "output",
-        formats: Sequence[str] = ("pdf", "json"), langs: Sequence[str] = ("zh", "en"),
+        formats: Sequence[str] | None = None, langs: Sequence[str] = ("zh", "en"),
         templates: str | Path | None = None) -> Analysis:
     """What `reporter run` does: write OUTPUT/<study.id>/<study.year>/ atomically under
-    its lock (the same errors, ReporterError subclasses with exit codes, as the CLI)."""
+    its lock (the same errors, ReporterError subclasses with exit codes, as the CLI).
+    `formats`: None for the study's `report.formats` (by default pdf and json)."""
     from reporter import pipeline
     from reporter.literals import LANGUAGES, OUTPUT_FORMATS
 
-    for value, allowed, what in ((formats, OUTPUT_FORMATS, "formats"),
+    for value, allowed, what in ((formats or (), OUTPUT_FORMATS, "formats"),
                                  (langs, LANGUAGES, "langs")):
         unknown = [v for v in value if v not in allowed]
         if unknown or isinstance(value, str):
             raise ValueError(f"{what}: {unknown or value!r}; choose from {allowed}")
     study = _config(config)
     extra = [Path(templates)] if templates else None
-    summary = pipeline.run(study, output, tuple(langs), tuple(formats), extra)
+    summary = pipeline.run(study, output, tuple(langs),
+                           tuple(formats) if formats is not None else None, extra)
     return Analysis(config=study, results=summary.results,
                     template_dirs=tuple(pipeline.template_folders(study, extra)),
                     output=summary.output, files=summary.files)

@@ -27,7 +27,10 @@ HELP = """Bilingual policy briefs from regional trade panels.
 
 
 def _csv_choice(allowed: tuple[str, ...], option: str) -> Callable[..., tuple[str, ...]]:
-    def convert(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    def convert(ctx: click.Context, param: click.Parameter,
+                value: str | None) -> tuple[str, ...] | None:
+        if value is None:  # not given: the study's own choice (--format)
+            return None
         items = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
         bad = [v for v in items if v not in allowed]
         if bad or not items:
@@ -149,15 +152,17 @@ def main() -> None:
 @click.option("--lang", "langs", default="zh,en", show_default=True,
               callback=_csv_choice(literals.LANGUAGES, "--lang"),
               help="Languages, comma-separated.")
-@click.option("--format", "formats", default="pdf,json", show_default=True,
+@click.option("--format", "formats", default=None,
               callback=_csv_choice(literals.OUTPUT_FORMATS, "--format"),
-              help="Formats, comma-separated (results.json is always written).")
+              help="Formats, comma-separated: " + ", ".join(literals.OUTPUT_FORMATS) + ". "
+              "Default: the study's report.formats, else pdf,json (results.json is always "
+              "written).")
 @click.option("--templates", "templates", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="An editor's template folder, read before the defaults.")
 @click.option("-v", "--verbose", is_flag=True,
               help="Show the run log on stderr (it is always written to OUTPUT/reporter.log).")
 def run(config_paths: tuple[Path, ...], output: Path, jobs: int, langs: tuple[str, ...],
-        formats: tuple[str, ...], templates: Path | None, verbose: bool) -> None:
+        formats: tuple[str, ...] | None, templates: Path | None, verbose: bool) -> None:
     from reporter import pipeline
     from reporter.log import echo
 
@@ -188,7 +193,7 @@ def _summary_line(summary: Any) -> str:
 
 
 def _run_one(config_path: Path, output: Path, langs: tuple[str, ...],
-             formats: tuple[str, ...], templates: Path | None,
+             formats: tuple[str, ...] | None, templates: Path | None,
              render_jobs: int, in_worker: bool = False) -> tuple[int, str]:
     """One study of a batch: (exit code, what to print). Never raises an error, so one
     failing study does not stop the others; a signal stops the batch. A pool worker
@@ -216,7 +221,7 @@ def _run_one(config_path: Path, output: Path, langs: tuple[str, ...],
 
 
 def _run_batch(config_paths: tuple[Path, ...], output: Path, langs: tuple[str, ...],
-               formats: tuple[str, ...], templates: Path | None, jobs: int) -> int:
+               formats: tuple[str, ...] | None, templates: Path | None, jobs: int) -> int:
     """Run every study (each with its own lock and atomic output), `jobs` at a time; print
     each outcome in the order given; return the worst exit code (the largest)."""
     from reporter.heap import few_collections

@@ -238,6 +238,8 @@ class ReportConfig:
     parentheses: literals.Parentheses = "t"
     templates: Path | None = None  # an editor's template folder, read before the defaults
     sections: tuple[str, ...] = SECTIONS  # the brief's blocks, in the order shown
+    # what `reporter run` writes when --format is not given (results.json always)
+    formats: tuple[str, ...] = ("pdf", "json")
 
 
 @dataclass(frozen=True)
@@ -532,6 +534,14 @@ def _sections(value: Any, ctx: _Ctx, key: str) -> tuple[str, ...]:
     return names
 
 
+def _formats(value: Any, ctx: _Ctx, key: str) -> tuple[str, ...]:
+    """Output formats, each once, from literals.OUTPUT_FORMATS."""
+    names = _names(value, ctx, key)
+    for name in names:
+        _choice(literals.OUTPUT_FORMATS)(name, ctx, key)
+    return names
+
+
 def _reps(value: Any, ctx: _Ctx, key: str) -> int:
     """Bootstrap draws: at least 99, at most MAX_REPS (their memory grows with both)."""
     number = _at_least(99)(value, ctx, key)
@@ -619,7 +629,8 @@ _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
               "mediators": (_names, False), "heterogeneity": (_string, False)},
     "report": {"significance": (_number, False),
                "parentheses": (_choice(literals.PARENTHESES), False),
-               "templates": (_folder, False), "sections": (_sections, False)},
+               "templates": (_folder, False), "sections": (_sections, False),
+               "formats": (_formats, False)},
     "status": {"share": (_string, False), "focus": (_names, False)},
     "inference": {"bootstrap": (_boolean, False), "reps": (_reps, False),
                   "seed": (_at_least(0), False),

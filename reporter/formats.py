@@ -30,7 +30,8 @@ class OutputFormat:
     name: str
     needs_brief: bool  # the brief rendered in each language: charts, tables and HTML
     write: Writer | None = None
-    medium: str = "print"  # render.brief.MEDIA: what the brief is rendered for
+    # render.brief.MEDIA: what the brief is rendered for; None: any (the tables' formats)
+    medium: str | None = "print"
 
 
 def inline_charts(html: str, folder: Path, charts: Mapping[str, Sequence[Path]]) -> str:
@@ -61,10 +62,37 @@ def _write_pdf(brief: RenderedBrief, folder: Path, dirs: Sequence[Path]) -> list
                      folder / f"brief_{brief.lang}.pdf", folder, [*dirs, folder])
 
 
+def _write_docx(brief: RenderedBrief, folder: Path, dirs: Sequence[Path]) -> list[str]:
+    """The brief as a Word document, read from its print HTML (reporter/render/docx.py)."""
+    from reporter.render.docx import write_docx
+
+    write_docx(brief.html, folder, folder / f"brief_{brief.lang}.docx", brief.lang, brief.meta)
+    return []
+
+
+def _write_tex(brief: RenderedBrief, folder: Path, dirs: Sequence[Path]) -> list[str]:
+    """Every table as `tables/<id>_<lang>.tex` (booktabs), and all in one document."""
+    from reporter.render.export import export_latex
+
+    export_latex(brief.tables, folder / "tables", brief.lang)
+    return []
+
+
+def _write_md(brief: RenderedBrief, folder: Path, dirs: Sequence[Path]) -> list[str]:
+    """Every table as `tables/<id>_<lang>.md` (GitHub Markdown), and all in one file."""
+    from reporter.render.export import export_markdown
+
+    export_markdown(brief.tables, folder / "tables", brief.lang)
+    return []
+
+
 FORMATS: dict[str, OutputFormat] = {
     "json": OutputFormat("json", needs_brief=False),
     "html": OutputFormat("html", needs_brief=True, write=_write_html, medium="screen"),
     "pdf": OutputFormat("pdf", needs_brief=True, write=_write_pdf),
+    "docx": OutputFormat("docx", needs_brief=True, write=_write_docx),
+    "tex": OutputFormat("tex", needs_brief=True, write=_write_tex, medium=None),
+    "md": OutputFormat("md", needs_brief=True, write=_write_md, medium=None),
 }
 if set(FORMATS) != set(literals.OUTPUT_FORMATS):  # pragma: no cover - a developer's slip
     raise RuntimeError("reporter.formats.FORMATS and literals.OutputFormat differ")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 Language = Literal["zh", "en"]
-OutputFormat = Literal["pdf", "html", "json"]
+# the brief (PDF, a page for screens, Word), its tables for papers (LaTeX, Markdown), the data
+OutputFormat = Literal["pdf", "html", "docx", "tex", "md", "json"]
 ClusterBy = Literal["entity"]
 Parentheses = Literal["t", "se"]
 BootWeights = Literal["auto", "rademacher", "webb"]

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from reporter.load import Panel
 
 DEFAULT_LANGS = ("zh", "en")
-DEFAULT_FORMATS = ("pdf", "json")
 _VERSIONED = ("numpy", "pandas", "scipy", "matplotlib", "jinja2", "weasyprint")
 
 
@@ -185,7 +184,7 @@ def _main_model_missing(models: Sequence[Any]) -> Mapping[str, Any] | None:
 
 
 def run(config_path: str | Path | Config | None = None, output_root: str | Path = "output",
-        langs: Sequence[str] = DEFAULT_LANGS, formats: Sequence[str] = DEFAULT_FORMATS,
+        langs: Sequence[str] = DEFAULT_LANGS, formats: Sequence[str] | None = None,
         template_dirs: Sequence[Path] | None = None,
         on_stage: Callable[[str], None] | None = None, render_jobs: int = 0) -> RunSummary:
     """The whole job: write OUTPUT/<study.id>/<study.year>/ atomically, holding that
@@ -193,16 +192,18 @@ def run(config_path: str | Path | Config | None = None, output_root: str | Path 
     `render_jobs`: 1 renders the languages one after the other in this process; 0 (the
     default) renders them all at once, by a renderer forked at the start (reporter/
     workers.py), when there is a spare core; N > 1 renders N at a time that way.
-    REPORTER_RENDER_JOBS in the environment overrides 0 (for benchmarks)."""
+    REPORTER_RENDER_JOBS in the environment overrides 0 (for benchmarks). `formats`: None
+    for the study's `report.formats`."""
     timer = Timer(on_stage=_logged(on_stage))
     # collect rarely for the whole run; the renderer, forked inside, inherits the policy
     with few_collections():
+        with timer.stage("config"):
+            config = (config_path if isinstance(config_path, Config)
+                      else load_config(config_path))
+        formats = tuple(formats) if formats is not None else config.report.formats
         processes = render_processes(langs, render_jobs) if needs_brief(formats) else 1
         renderer = start_renderer(processes)  # warms up meanwhile
         try:
-            with timer.stage("config"):
-                config = (config_path if isinstance(config_path, Config)
-                          else load_config(config_path))
             target = Path(output_root).resolve() / config.study.id / str(config.study.year)
             with run_log(target.parent.parent):
                 LOGGER.info("run %s (pid %d) -> %s", config.path, os.getpid(), target)
@@ -266,7 +267,7 @@ def _render_language(results: Results, config: Config, lang: str, dirs: Sequence
     timer = Timer(on_stage=on_stage)
     warnings: list[str] = []
     media = [m for m in MEDIA if any(FORMATS[name].needs_brief and FORMATS[name].medium == m
-                                     for name in formats)]
+                                     for name in formats)] or [MEDIA[0]]
     for i, medium in enumerate(media):
         stage = f"render_{lang}" if i == 0 else f"render_{lang}_{medium}"
         charts = folder / ("charts" if medium == "print" else f".{medium}-{lang}")
@@ -275,7 +276,8 @@ def _render_language(results: Results, config: Config, lang: str, dirs: Sequence
                                  medium=medium, export=i == 0)
         for name in formats:
             writer = FORMATS[name].write
-            if writer is not None and FORMATS[name].medium == medium:
+            # a format of any medium (the tables') is written from the first brief rendered
+            if writer is not None and FORMATS[name].medium in (medium, None if i == 0 else ""):
                 with timer.stage(f"{name}_{lang}"):
                     warnings += writer(brief, folder, dirs)
         if medium != "print":

@@ -63,7 +63,7 @@ def test_run_writes_what_analyse_computes(study, tmp_path):
 
 
 def test_run_refuses_unknown_formats(tmp_path):
-    with pytest.raises(ValueError, match="docx"):
-        reporter.run(CITY, output=tmp_path, formats=("docx",))
+    with pytest.raises(ValueError, match="rtf"):
+        reporter.run(CITY, output=tmp_path, formats=("rtf",))
     with pytest.raises(ValueError):
         reporter.run(CITY, output=tmp_path, formats="pdf")  # a string, not a list

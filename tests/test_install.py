@@ -80,5 +80,5 @@ def test_readme_commands_are_what_ci_runs():
     ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
           if line and not line.startswith(("#", "set ", "cd "))]
     assert setup == "./install.sh && reporter run"
-    assert ci == ["./install.sh", "bash .ci/fresh-root", test]
+    assert ci == ["./install.sh", "bash .ci/fresh-root", "bash .ci/test-packages", test]
     assert setup in (ROOT / ".ci" / "fresh-root").read_text()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from reporter.render.export import export_tables
 from reporter.render.html import render_html
 from reporter.render.i18n import Translator, load_catalogue
 from reporter.render.tables import (
+    Table,
     build_tables,
     core_coefficient,
     ranking_table,
@@ -84,6 +85,9 @@ class RenderedBrief:
     html: str
     charts: dict[str, tuple[Path, ...]]
     medium: str = "print"
+    # every table of the brief as exported (the ranking in full), for the table formats
+    tables: dict[str, Table] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)  # version and dates of the run
 
 
 def _sentence(finding: Finding, results: Results, config: Config, t: Translator) -> str:
@@ -314,8 +318,9 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
     if charts is None:
         charts = _charts(results, config, t, chart_dir, medium)
     tables = build_tables(results, config, t)
-    if export:  # the full ranking among them
-        export_tables(tables, chart_dir.parent / "tables", lang)
+    full = dict(tables)  # the full ranking among them
+    if export:
+        export_tables(full, chart_dir.parent / "tables", lang)
     tables["ranking"] = ranking_table(results, config, t, full=False)
     sections = config.report.sections
     context = {
@@ -337,7 +342,8 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         "meta": {**meta, "software": _software(meta)},
     }
     html = render_html(template_dirs, context)
-    return RenderedBrief(lang=lang, html=html, charts=charts, medium=medium)
+    return RenderedBrief(lang=lang, html=html, charts=charts, medium=medium, tables=full,
+                         meta=meta)
 
 
 def _chart_context(charts: dict[str, tuple[Path, ...]], alts: dict[str, tuple[str, ...]],
