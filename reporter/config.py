@@ -77,6 +77,22 @@ DERIVED_LABELS = {"log": {"zh": "{0}（对数）", "en": "{0} (log)"},
                   "ratio": {"zh": "{0}与{1}之比", "en": "{0} to {1}"}}
 
 
+# {whole}: the area all entities make up, as an official names it: 全省 for a province's
+# cities, 全国 for the provinces (省（区、市）), else by the region's own suffix
+_WHOLE = (("自治区", "全区", "regional"), ("省", "全省", "provincial"),
+          ("市", "全市", "municipal"), ("县", "全县", "county"), ("区", "全区", "regional"))
+_PROVINCES = {"省", "省份", "省区市", "省（区、市）", "省(区、市)"}
+
+
+def _whole(region: str, noun: str) -> tuple[str, str]:
+    """{whole} in Chinese and English (全省 / provincial …); 全区 / regional when unsure."""
+    if noun.strip() in _PROVINCES:
+        return "全国", "national"
+    region = region.strip()
+    return next(((zh, en) for suffix, zh, en in _WHOLE if region.endswith(suffix)),
+                ("全区", "regional"))
+
+
 def _plural(noun: str) -> str:
     """English plural of a simple noun: city -> cities, county -> counties, firm -> firms."""
     if noun.endswith("y") and noun[-2:-1] not in "aeiou":
@@ -92,6 +108,11 @@ class StudyConfig:
     year: int
     illustrative: bool = False
     entities: Label | None = None  # what the entities are ("城市" / "city"); see nouns()
+    # on the cover of a brief an official signs: who issues it, its document number, and
+    # the date the data run to (free text: "2024-03-31", "2024 年 3 月")
+    issuer: Label | None = None
+    document_number: str | None = None
+    data_cutoff: Label | None = None
 
 
 @dataclass(frozen=True)
@@ -308,10 +329,11 @@ class Config:
         singular, _, plural = en.partition("/")
         singular = singular.strip()
         plural = plural.strip() or _plural(singular)
-        return {"zh": {"noun": zh, "nouns": zh, "Noun": zh, "Nouns": zh},
+        whole_zh, whole_en = _whole(self.study.region.get("zh"), zh)
+        return {"zh": {"noun": zh, "nouns": zh, "Noun": zh, "Nouns": zh, "whole": whole_zh},
                 "en": {"noun": singular, "nouns": plural,
                        "Noun": singular[:1].upper() + singular[1:],
-                       "Nouns": plural[:1].upper() + plural[1:]}}
+                       "Nouns": plural[:1].upper() + plural[1:], "whole": whole_en}}
 
     def level_of(self, variable: str) -> str:
         """The column a reader compares across entities and years: for a log made by
@@ -610,7 +632,8 @@ def _folder(value: Any, ctx: _Ctx, key: str) -> Path:
 # section -> key -> (check, required)
 _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
     "study": {"id": (_study_id, True), "title": (_label, True), "region": (_label, True),
-              "entities": (_label, False),
+              "entities": (_label, False), "issuer": (_label, False),
+              "document_number": (_string, False), "data_cutoff": (_label, False),
               "year": (_integer, True), "illustrative": (_boolean, False)},
     "data": {"path": (_string, True), "entity": (_string, True), "time": (_string, True),
              "sheet": (_string, False), "entity_names_en": (_string, False),

@@ -208,3 +208,34 @@ def test_a_phone_and_a_desktop_show_it_well(briefs):
                 browser.screenshot(SCREENSHOTS / f"{study}_{lang}_{width}.png")
     finally:
         browser.close()
+
+
+def test_the_cover_names_issuer_number_and_data_cutoff_when_given(tmp_path):
+    """`study.issuer`, `study.document_number` and `study.data_cutoff` print on the cover
+    (PDF, page and Word alike, as one template makes them); absent, nothing is printed."""
+    from dataclasses import replace
+
+    from reporter.config import Label
+
+    config = load_config(write_study(tmp_path, 'dependent = "compet"\ncore = "ec"\n'
+                                               'controls = ["x1"]'))
+    results = pipeline.analyse(config, pipeline.Timer())
+    meta = {"version": "test", "created": "2026-12-03", "date": "2026-12-03",
+            "cov_type": "cluster_entity_stata"}
+    dirs = pipeline.template_folders(config, [])
+    signed = replace(config, study=replace(
+        config.study, issuer=Label(zh="浙江省商务厅", en="Department of Commerce"),
+        document_number="浙商务研〔2024〕1号",
+        data_cutoff=Label(zh="2024 年 3 月", en="March 2024")))
+    for lang, words in (("zh", ("浙江省商务厅", "浙商务研〔2024〕1号", "数据截至：2024 年 3 月")),
+                        ("en", ("Department of Commerce", "浙商务研〔2024〕1号",
+                                "Data as of March 2024"))):
+        html = render_brief(results, signed, lang, dirs, tmp_path / "a" / "charts", meta).html
+        cover = html.split('<section class="cover">')[1].split("</section>")[0]
+        assert all(word in cover for word in words), (lang, cover)
+        plain = render_brief(results, config, lang, dirs, tmp_path / "b" / "charts", meta).html
+        cover = plain.split('<section class="cover">')[1].split("</section>")[0]
+        assert "cover-issuer" not in cover and "cover-number" not in cover
+        assert "数据截至" not in cover and "Data as of" not in cover
+        # the standard errors named in words in the appendix, not by their code
+        assert "cluster_entity_stata" not in html

@@ -21,6 +21,7 @@ from reporter.battery.selection import selection
 from reporter.battery.status import status
 from reporter.config import Config
 from reporter.errors import EstimationError
+from reporter.literals import LANGUAGES
 from reporter.load import Panel
 from reporter.results import Correlations, Descriptive, ModelResult, Status, TestResult
 
@@ -109,7 +110,8 @@ def _battery(panel: Panel, config: Config) -> Battery:
     for moderator in model.moderators:
         sample, sample_design, record = listwise(frame, design,
                                                  [model.dependent, *regressors, moderator])
-        fitted = moderation(sample, sample_design, model, moderator)
+        fitted = moderation(sample, sample_design, model, moderator,
+                            {lang: config.label(moderator, lang) for lang in LANGUAGES})
         models.append(_with_missing(fitted, record))
     for mediator in model.mediators:
         sample, sample_design, record = listwise(frame, design,

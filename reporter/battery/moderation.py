@@ -3,6 +3,8 @@ and the marginal effect of the core across the moderator's distribution."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -31,9 +33,10 @@ def with_interaction(frame: pd.DataFrame, core: str, moderator: str,
 
 
 def moderation(frame: pd.DataFrame, design: PanelDesign, model: ModelConfig,
-               moderator: str) -> ModelResult:
+               moderator: str, names: Mapping[str, str] | None = None) -> ModelResult:
     """`moderation_<MOD>`: y on core, MOD, (core - mean)(MOD - mean) and the controls;
-    marginal effects of the core at the moderator's percentiles (R `quantile` type 7)."""
+    marginal effects of the core at the moderator's percentiles (R `quantile` type 7).
+    `names`: the moderator's label by language, for the model's name (else its column)."""
     model_id = f"moderation_{moderator}"
     values = frame[[moderator]].to_numpy(dtype=float)
     if np.allclose(demean_entity(values, design.entity, design.n_entities), 0.0):
@@ -56,7 +59,8 @@ def moderation(frame: pd.DataFrame, design: PanelDesign, model: ModelConfig,
                         "std_error": se, "stat": float(stat),
                         "p_value": float(2 * t_sf(abs(stat), fit.df)),
                         "ci_low": float(est - t_crit * se), "ci_high": float(est + t_crit * se)})
-    label = {lang: messages.text("model.moderation", lang, moderator=moderator)
+    label = {lang: messages.text("model.moderation", lang,
+                                 moderator=(names or {}).get(lang, moderator))
              for lang in messages.LANGUAGES}
     return to_result(fit, model_id=model_id, dependent=model.dependent, regressors=regressors,
                      estimator="twoway_fe", label=label,

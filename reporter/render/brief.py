@@ -329,7 +329,10 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         "contents": [{"id": s, "title": t(f"section.{s}")} for s in sections if s in CONTENTS],
         "n": Namespace(table=0, figure=0),  # table and figure numbers, across sections
         "study": {"title": config.study.title.get(lang), "region": config.study.region.get(lang),
-                  "year": config.study.year, "illustrative": config.study.illustrative},
+                  "year": config.study.year, "illustrative": config.study.illustrative,
+                  "issuer": _optional(config.study.issuer, lang),
+                  "document_number": config.study.document_number,
+                  "data_cutoff": _optional(config.study.data_cutoff, lang)},
         "data": results.data,
         "key_messages": [_sentence(f, results, config, t) for f in key_findings],
         "findings": [_sentence(f, results, config, t) for f in results.findings],
@@ -339,7 +342,7 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         "preparation": _preparation(results, config, lang),
         "missing": _missing(results, config, lang),
         "equation": t("method.equation", **labels),
-        "meta": {**meta, "software": _software(meta)},
+        "meta": {**meta, "software": _software(meta), "inference": _inference(meta, t)},
     }
     html = render_html(template_dirs, context)
     return RenderedBrief(lang=lang, html=html, charts=charts, medium=medium, tables=full,
@@ -444,6 +447,18 @@ def _charts(results: Results, config: Config, t: Translator, folder: Path,
                 config.label(moderator, lang), t, folder / f"marginal_{moderator}_{tail}.png",
                 screen),)
     return charts
+
+
+def _optional(label, lang: str) -> str | None:
+    """A label's text in `lang`, or None when the config has no such key."""
+    return None if label is None else label.get(lang)
+
+
+def _inference(meta: dict[str, Any], t: Translator) -> str:
+    """The standard-error convention in words (its code when the catalogue lacks it)."""
+    code = str(meta.get("cov_type", ""))
+    key = f"appendix.cov_types.{code}"
+    return t(key) if t.has(key) else code
 
 
 def _software(meta: dict[str, Any]) -> str:

@@ -214,6 +214,8 @@ def _styles(document, lang: str) -> None:
         "Title": (SANS, 24, True, None, 0, 14, True),
         "Subtitle": (SERIF, 13, False, None, 0, 4, False),
         "Cover Kicker": (SANS, 10, False, accent, 0, 8, True),
+        "Document Number": (SERIF, 10.5, False, None, 0, 24, True),
+        "Issuer": (SERIF, 13, True, None, 10, 6, True),
         "Heading 1": (SANS, 14, True, accent, 18, 8, True),
         "Heading 2": (SANS, 11.5, True, None, 12, 6, True),
         "Caption": (SANS, 9.5, True, None, 8, 4, True),
@@ -244,6 +246,8 @@ def _styles(document, lang: str) -> None:
         fmt.keep_with_next = keep
         if name in ("Caption", "Equation", "Chart"):
             fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        if name == "Document Number":
+            fmt.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         if name in ("Key Message", "Numbered Item"):
             fmt.left_indent, fmt.first_line_indent = Mm(7), Mm(-7)
         if name == "Table Text":  # exact, so a CJK label and Latin numbers share a baseline
@@ -475,7 +479,9 @@ class _Writer:
         for child in node.elements():
             style = {"h1": "Title", "div": "Notice"}.get(child.tag)
             if style is None:
-                style = "Cover Kicker" if "cover-kicker" in child.classes else "Subtitle"
+                style = ("Cover Kicker" if "cover-kicker" in child.classes else
+                         "Document Number" if "cover-number" in child.classes else
+                         "Issuer" if "cover-issuer" in child.classes else "Subtitle")
             paragraph = self.paragraph(style, child)
             if first:
                 paragraph.paragraph_format.space_before = Pt(200)

@@ -64,6 +64,8 @@ _LATEX_CHARS: dict[str, str] = {
     "\u2212": "$-$", "\u2014": "---", "\u2013": "--", "\u2026": r"\ldots{}",
     "\u00a0": "~", "\u2009": r"\,", "\u202f": r"\,",
     "\u00b9": "$^{1}$", "\u00b2": "$^{2}$", "\u00b3": "$^{3}$",  # TS1 glyphs, too
+    # the other superscripts (a rescaled coefficient's ×10⁴, the note's 10ⁿ)
+    **{sup: f"$^{{{plain}}}$" for sup, plain in zip("⁰⁴⁵⁶⁷⁸⁹⁻ⁿ", "0456789-n", strict=True)},
     "\u2020": r"$\dagger$", "\u2021": r"$\ddagger$",  # \textdagger is a TS1 (bitmap) glyph
     "\u00d7": r"$\times$", "\u00f7": r"$\div$", "\u00b1": r"$\pm$", "\u00b7": r"$\cdot$",
     "\u2264": r"$\leq$", "\u2265": r"$\geq$", "\u2260": r"$\neq$", "\u2248": r"$\approx$",

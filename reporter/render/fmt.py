@@ -16,13 +16,16 @@ def num(value: float | None, digits: int = 3) -> str:
 
 
 def coef(value: float | None, digits: int = 4) -> str:
-    """A coefficient: fixed decimals, or three significant digits in scientific notation
-    when fixed decimals would print zero (e.g. a variable measured in thousands)."""
+    """A coefficient: fixed decimals; when those would show fewer than two significant
+    digits (0.0001 for a moderator measured in yuan), three significant digits: in fixed
+    decimals (0.000123), or in scientific notation where fixed decimals would print zero."""
     if value is None or not math.isfinite(value):
         return ""
     if value != 0 and abs(value) < 0.5 * 10 ** -digits:
         mantissa, exponent = f"{value:.2e}".split("e")
         return f"{mantissa}e{int(exponent)}".replace("-", "\u2212")
+    if value != 0 and abs(value) < 10 ** (1 - digits):  # 0.0001: one significant digit
+        return num(value, 2 - math.floor(math.log10(abs(value))))
     return num(value, digits)
 
 
@@ -69,6 +72,12 @@ def points(value: float | None, digits: int = 1) -> str:
         return "—"
     text = small(100 * value, digits)
     return text if text.startswith("\u2212") or text == num(0.0, digits) else "+" + text
+
+
+def power_of_ten(power: int) -> str:
+    """10 to an integer power with superscript digits: 10⁴, 10⁻³."""
+    digits = str(power).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"10{digits}"
 
 
 def integer(value: int | None) -> str:

@@ -78,9 +78,10 @@ def load_catalogue(template_dirs: Sequence[Path], lang: str) -> dict[str, str]:
 
 
 # what the entities are called when the study does not say (Config.nouns)
-DEFAULT_NOUNS = {"zh": {"noun": "地区", "nouns": "地区", "Noun": "地区", "Nouns": "地区"},
+DEFAULT_NOUNS = {"zh": {"noun": "地区", "nouns": "地区", "Noun": "地区", "Nouns": "地区",
+                        "whole": "全区"},
                  "en": {"noun": "region", "nouns": "regions", "Noun": "Region",
-                        "Nouns": "Regions"}}
+                        "Nouns": "Regions", "whole": "regional"}}
 NOUN_PLACEHOLDERS = frozenset(DEFAULT_NOUNS["en"])
 
 

@@ -6,6 +6,7 @@ the numbers. Nothing here recomputes a statistic.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +88,18 @@ def vif_table(results: Results, config: Config, t: Translator) -> Table:
     return Table("vif", t("table.vif.title"), header, tuple(rows), (t("table.vif.note"),))
 
 
+def _rescale(models: Sequence[ModelResult], var: str) -> int:
+    """The power of ten a row's coefficients are shown multiplied by: 0, unless the largest
+    is below 0.001 (printed 0.0001 or 1.66e−6 it would say little), then enough to bring it
+    between 0.1 and 1."""
+    largest = max((abs(c.estimate) for m in models
+                   if (c := m.coefficients.get(var)) is not None
+                   and math.isfinite(c.estimate)), default=0.0)
+    if largest == 0.0 or largest >= 1e-3:
+        return 0
+    return -math.floor(math.log10(largest)) - 1
+
+
 def regression_table(table_id: str, models: list[ModelResult], config: Config,
                      t: Translator, by: str = "dependent", **title: object) -> Table:
     """Journal style: coefficient with stars, t (or SE) in parentheses, then N, R², effects.
@@ -99,17 +112,26 @@ def regression_table(table_id: str, models: list[ModelResult], config: Config,
     variables: list[str] = list(dict.fromkeys(
         v for m in models for v in (*m.coefficients, *m.diagnostics.get("absorbed", ()))))
     rows: list[Row] = []
+    rescaled = False
     for var in variables:
-        top, sub = [_label(config, var, t.lang)], [Cell("", kind="label")]
+        power = _rescale(models, var)
+        label = _label(config, var, t.lang)
+        if power:  # a tiny coefficient (a variable in yuan): shown per 10^power units
+            rescaled = True
+            label = Cell(label.text + t("table.regression.rescaled",
+                                        power=fmt.power_of_ten(power)), kind="label")
+        top, sub = [label], [Cell("", kind="label")]
+        scale = 10.0 ** power
         for m in models:
             c = m.coefficients.get(var)
             if c is None and var in m.diagnostics.get("absorbed", ()):
                 top.append(Cell(t("table.regression.absorbed")))
                 sub.append(Cell(""))
                 continue
-            top.append(Cell(fmt.coef(c.estimate), fmt.stars(c.p_value)) if c else Cell(""))
-            sub.append(Cell(f"({fmt.num(c.stat if show_t else c.std_error, 3)})") if c
+            top.append(Cell(fmt.coef(c.estimate * scale), fmt.stars(c.p_value)) if c
                        else Cell(""))
+            sub.append(Cell(f"({fmt.num(c.stat if show_t else c.std_error * scale, 3)})")
+                       if c else Cell(""))
         rows += [Row(tuple(top)), Row(tuple(sub), kind="sub")]
     yes, no = t("table.regression.yes"), t("table.regression.no")
     stats_rows = [
@@ -128,6 +150,8 @@ def regression_table(table_id: str, models: list[ModelResult], config: Config,
                         kind="rule" if i == 0 else ""))
     note = t("table.regression.note_t" if show_t else "table.regression.note_se")
     notes = [note, t("table.regression.note_stars")]
+    if rescaled:
+        notes.insert(1, t("table.regression.note_rescaled"))
     if any(m.cov_type == "classical" for m in models):
         notes.insert(1, t("table.regression.note_classical"))
     if any(m.diagnostics.get("absorbed") for m in models):
@@ -164,6 +188,59 @@ def iv_table(first: ModelResult, second: ModelResult, config: Config, t: Transla
         _label_of(z, config, t.lang) for z in d["instruments"]), dropped=d["n_dropped_for_lags"])
     return Table(table.id, table.title, table.header, (*table.rows, *rows),
                  (*table.notes, note), table.wide)
+
+
+def _extra_rows(table: Table, rows: list[tuple[str, list[str]]], notes: Sequence[str] = ()
+                ) -> Table:
+    """`table` with rows of test statistics under a mid rule (one value per model column)."""
+    extra = tuple(Row((Cell(name, kind="label"), *(Cell(v) for v in values)),
+                      kind="rule" if i == 0 else "") for i, (name, values) in enumerate(rows))
+    return Table(table.id, table.title, table.header, (*table.rows, *extra),
+                 (*table.notes, *notes), table.wide)
+
+
+def _with_sobel(table: Table, models: list[ModelResult], results: Results,
+                t: Translator) -> Table:
+    """The mechanisms with each channel's Sobel test under its second-step column: the
+    indirect effect a·b, its standard error, z and p."""
+    cells: dict[str, list[str]] = {k: [] for k in ("indirect", "se", "z", "p")}
+    for m in models:
+        test = (results.tests.get(f"sobel_{m.diagnostics.get('mediator')}")
+                if m.id.endswith("_b") else None)
+        if test is None:
+            for values in cells.values():
+                values.append("")
+            continue
+        cells["indirect"].append(fmt.coef(test.extra["indirect"]) + fmt.stars(test.p_value))
+        cells["se"].append(fmt.coef(test.extra["std_error"]))
+        cells["z"].append(fmt.num(test.stat, 3))
+        cells["p"].append(fmt.pval(test.p_value))
+    if not any(cells["z"]):
+        return table
+    return _extra_rows(table, [(t(f"table.mechanisms.sobel_{k}"), v) for k, v in cells.items()],
+                       (t("table.mechanisms.note_sobel"),))
+
+
+def _with_equal_effects(table: Table, models: list[ModelResult], results: Results,
+                        config: Config, t: Translator) -> Table:
+    """The groups with the test that the core's effect is equal across them (F with its
+    degrees of freedom and p, in the interaction model's column) and the base group."""
+    test = results.tests.get("heterogeneity_equal_effects")
+    column = next((i for i, m in enumerate(models) if m.id == "heterogeneity_interaction"),
+                  None)
+    if test is None or column is None or test.stat != test.stat:
+        return table
+    group = config.model.heterogeneity or ""
+    base = models[column].diagnostics.get("base_level")
+    values = ["" for _ in models]
+    f_values, p_values, base_values = list(values), list(values), list(values)
+    f_values[column] = fmt.num(test.stat, 3)
+    p_values[column] = fmt.pval(test.p_value)
+    base_values[column] = config.level_label(group, base, t.lang) if base is not None else ""
+    df = f"{fmt.integer(int(test.df))}, {fmt.integer(int(test.extra.get('df2', 0)))}"
+    return _extra_rows(table, [(t("table.heterogeneity.equal_f", df=df), f_values),
+                               (t("table.heterogeneity.equal_p"), p_values),
+                               (t("table.heterogeneity.base"), base_values)])
 
 
 def _label_of(name: str, config: Config, lang: str) -> str:
@@ -315,7 +392,8 @@ def variables_table(results: Results, config: Config, t: Translator) -> Table:
             spec = config.variables.get(name)
             built = results.indices.get(name)
             source = (spec.source.get(t.lang) if spec and spec.source else
-                      t("table.variables.built", method=built.method) if built else
+                      t("table.variables.built",
+                        method=t(f"table.variables.methods.{built.method}")) if built else
                       results.data.file)
             rows.append(Row((Cell(t(f"table.variables.role_{role}"), kind="label"),
                              Cell(name, kind="label"),
@@ -366,8 +444,14 @@ def index_tables(results: Results, config: Config, t: Translator) -> list[Table]
         header = tuple(Cell(t(f"table.index.{c}"), kind="head")
                        for c in ("indicator", "group", "direction", "entropy", "redundancy",
                                  "weight"))
+        def indicator(column: str, method: str = index.method) -> str:
+            """The trade indices it combines by their names, or a data column's label."""
+            key = f"table.index.components.{column}"
+            return (t(key) if method == "trade_entropy" and t.has(key)
+                    else config.label(column, t.lang))
+
         rows = tuple(
-            Row((Cell(config.label(column, t.lang), kind="label"),
+            Row((Cell(indicator(column), kind="label"),
                  Cell(config.label(group_of.get(column, ""), t.lang), kind="label"),
                  Cell(t("table.index.negative" if index.directions.get(column) in ("-", "negative")
                         else "table.index.positive")),
@@ -378,7 +462,9 @@ def index_tables(results: Results, config: Config, t: Translator) -> list[Table]
         tables.append(Table(f"index_{name}", t("table.index.title",
                                                  index=config.label(name, t.lang)),
                             header, rows, (t(f"table.index.note_{index.method}",
-                                             rows=stage.rows),)))
+                                             rows=t("table.index.rows_all")
+                                             if stage.rows == "all" else
+                                             t("table.index.rows_year", year=stage.rows)),)))
     return tables
 
 
@@ -497,8 +583,11 @@ def build_tables(results: Results, config: Config, t: Translator) -> dict[str, T
         tables += [marginal_effects_table(m, config, t) for m in moderation]
     mechanisms = [m for m in results.models if m.id.startswith("mechanism_")]
     if mechanisms:
-        tables.append(regression_table("mechanisms", mechanisms, config, t))
+        tables.append(_with_sobel(regression_table("mechanisms", mechanisms, config, t),
+                                  mechanisms, results, t))
     groups = [m for m in results.models if m.id.startswith("heterogeneity_")]
     if groups:
-        tables.append(regression_table("heterogeneity", groups, config, t, by="label"))
+        tables.append(_with_equal_effects(
+            regression_table("heterogeneity", groups, config, t, by="label"), groups, results,
+            config, t))
     return {table.id: table for table in tables}
