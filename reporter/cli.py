@@ -313,10 +313,14 @@ def _batch_interrupted(stop: Interrupted, paths: tuple[Path, ...],
                    "检查配置与数据，不做估计、不生成简报。")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               required=True, help="Study config (TOML).")
-def validate(config_path: Path) -> None:
+@click.option("--lang", "langs", default="zh,en", show_default=True,
+              callback=_csv_choice(literals.LANGUAGES, "--lang"),
+              help="The briefs' languages: with en, every name the English brief shows must "
+              "have an English one.")
+def validate(config_path: Path, langs: tuple[str, ...]) -> None:
     from reporter import pipeline
 
-    config, panel, steps = _guard(lambda: pipeline.validate(config_path))
+    config, panel, steps = _guard(lambda: pipeline.validate(config_path, langs))
     _say("validate.ok", file=config.path.name, rows=len(panel.frame),
          entities=len(panel.entities), periods=len(panel.periods),
          winsorised=sum(s.count for s in steps))
@@ -326,12 +330,18 @@ def validate(config_path: Path) -> None:
                    "folder with a README of the expected columns.\n\n"
                    "新建研究：带注释的配置文件、模板副本，以及说明所需数据列的数据目录。")
 @click.argument("folder", type=click.Path(path_type=Path))
-def init(folder: Path) -> None:
+@click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Your workbook (CSV, XLSX): the config is written for it and "
+              "a copy goes to the data folder. / 您的数据表：据此生成配置，并复制到数据目录。")
+@click.option("--sheet", "sheet", default=None, help="The worksheet, in a workbook of several.")
+def init(folder: Path, source: Path | None, sheet: str | None) -> None:
     from reporter import scaffold
 
-    config = _guard(lambda: scaffold.init_study(folder))
-    _say("scaffold.done", folder=config.parent, config=config,
-         data=config.parent / scaffold.DATA_FILE)
+    config = _guard(lambda: scaffold.init_study(folder, source, sheet))
+    data = (config.parent / "data" / source.name if source is not None
+            else config.parent / scaffold.DATA_FILE)
+    _say("scaffold.done" if source is None else "scaffold.done_from", folder=config.parent,
+         config=config, data=data)
 
 
 @main.group(help="Export the bundled templates for editing, or check edited ones.\n\n"

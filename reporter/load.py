@@ -430,6 +430,13 @@ def load_panel(config: Config) -> Panel:
         english = frame.loc[out.index, spec.entity_names_en].astype(str).str.strip()
         for key, en in zip(out[spec.entity], english, strict=True):
             names.setdefault(key, {"zh": key, "en": en})
+    else:  # Chinese places by their official English names (reporter/places.tsv)
+        from reporter.places import english_name
+
+        for key in dict.fromkeys(out[spec.entity].astype(str)):
+            en = english_name(key)
+            if en is not None:
+                names[key] = {"zh": key, "en": en}
 
     out = out.sort_values([spec.entity, spec.time], kind="mergesort").reset_index(drop=True)
     reading = {**seen, "total": total_name, "excluded": excluded, "notes": notes}

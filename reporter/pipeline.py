@@ -87,10 +87,13 @@ def versions() -> dict[str, str]:
     return out
 
 
-def validate(config_path: str | Path | None) -> tuple[Config, Panel, tuple[PrepStep, ...]]:
+def validate(config_path: str | Path | None, langs: Sequence[str] = DEFAULT_LANGS,
+             ) -> tuple[Config, Panel, tuple[PrepStep, ...]]:
     """Check config and data, indices included, without estimating or rendering (`reporter
-    validate`). The steps returned are the winsorising ones, which the CLI counts as
-    "values winsorised"; interpolation, logs and the rest are in results.json."""
+    validate`), and with English among `langs` that the English brief has every name in
+    English. The steps returned are the winsorising ones, which the CLI counts as "values
+    winsorised"; interpolation, logs and the rest are in results.json."""
+    from reporter.english import check_english
     from reporter.indices import build_indices
     from reporter.load import load_panel
     from reporter.prepare import prepare
@@ -99,6 +102,10 @@ def validate(config_path: str | Path | None) -> tuple[Config, Panel, tuple[PrepS
     panel = load_panel(config)
     prepared, steps = prepare(panel, config)
     built, _, index_steps = build_indices(prepared, config)
+    if "en" in langs:
+        group = config.model.heterogeneity
+        check_english(config, [(e, panel.entity_name(e, "en")) for e in panel.entities],
+                      built.frame[group].dropna().unique() if group else ())
     return config, built, tuple(s for s in steps + index_steps if s.step == "winsorize")
 
 
@@ -340,16 +347,26 @@ def _manifest(config: Config, results: Results, meta: dict[str, Any], langs: Seq
     }
 
 
+def _levels(results: Results) -> list[str]:
+    """The values of the heterogeneity column the brief names (its subgroup models')."""
+    return [str(m.diagnostics["level"]) for m in results.models
+            if m.id.startswith("heterogeneity_") and "level" in m.diagnostics]
+
+
 def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
              formats: Sequence[str], template_dirs: Sequence[Path] | None,
              renderer: Renderer | None = None) -> RunSummary:
     """Analyse, render and write `target` atomically (called under the lock)."""
+    from reporter.english import check_english
     from reporter.render.brief import sentences
     from reporter.scaffold import check_placeholders
 
     dirs = template_folders(config, template_dirs)
     check_placeholders(dirs[:-1])  # an editor's typo fails now, with file and line
     results = analyse(config, timer, rule_dirs=dirs, previous=previous_results(config, target))
+    if "en" in langs and needs_brief(formats):  # before a brief prints Chinese in English
+        check_english(config, [(e.entity, e.names["en"]) for e in results.status.entities],
+                      _levels(results))
     meta = render_meta(results)
 
     try:

@@ -88,8 +88,13 @@ def export_templates(folder: Path) -> list[Path]:
     return [target for _, target in pairs] + [readme]
 
 
-def init_study(folder: Path) -> Path:
-    """Create a study in `folder` (new or empty), all at once; returns its config file."""
+def init_study(folder: Path, source: Path | None = None, sheet: str | None = None) -> Path:
+    """Create a study in `folder` (new or empty), all at once; returns its config file.
+    With `source` (the user's workbook), the config is written for it (reporter/survey.py)
+    and a copy of it goes to `data/`."""
+    from reporter.survey import survey
+
+    found = survey(Path(source), sheet) if source is not None else None
     folder = Path(folder).absolute()
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise InputError("scaffold.not_empty", file=folder)
@@ -105,7 +110,11 @@ def init_study(folder: Path) -> Path:
         export_templates(build / "templates")
         (build / "data").mkdir()
         config_file = build / STUDY_FILE
-        config_file.write_text(study_config(folder.name), encoding="utf-8")
+        if found is None:
+            config_file.write_text(study_config(folder.name), encoding="utf-8")
+        else:
+            shutil.copyfile(found.path, build / "data" / found.path.name)
+            config_file.write_text(surveyed_config(found, folder.name), encoding="utf-8")
         readme = data_readme(load_config(config_file))
         (build / "data" / "README.md").write_text(readme, encoding="utf-8")
         build.replace(folder)  # an empty folder is replaced in one step
@@ -114,6 +123,73 @@ def init_study(folder: Path) -> Path:
     finally:
         shutil.rmtree(build, ignore_errors=True)
     return folder / STUDY_FILE
+
+
+def _toml(text: str) -> str:
+    """A TOML basic string."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def surveyed_config(found, name: str) -> str:
+    """A study config for the surveyed workbook: its data keys filled in, every numeric
+    column under [variables] with the label and unit its header gives, and what the user
+    must decide marked. A Chinese name standing in for an English one is what `reporter
+    validate` then lists, so the config runs as it is with `--lang zh` and lists what to
+    add for the English brief."""
+    from reporter.config import UNITS_EN, header_unit
+
+    numeric = found.numeric
+    lines = [
+        f"# Study config written by `reporter init --from {found.path.name}`.",
+        "# Decide what is marked CHOOSE and FILL IN, then `reporter validate --config study.toml`:",
+        "# it lists every English name the English brief still lacks.",
+        "# 由 `reporter init --from` 根据您的数据生成。请确定标有 CHOOSE 与 FILL IN 的各项，",
+        "# 然后运行 `reporter validate --config study.toml`：它会列出英文简报仍缺的英文名称。",
+        "",
+        "[study]",
+        f'id = "{_slug(name)}"',
+        'title = { zh = "（请填写简报标题）", en = "（请填写简报标题）" }  # FILL IN',
+        'region = { zh = "（请填写地区）", en = "（请填写地区）" }  # FILL IN: 浙江省 / Zhejiang',
+        f"year = {found.last_year}  # the reporting year: the data run "
+        f"{found.first_year}–{found.last_year}",
+        "",
+        "[data]",
+        f'path = {_toml("data/" + found.path.name)}',
+    ]
+    if found.sheet:
+        lines.append(f"sheet = {_toml(found.sheet)}")
+    lines += [f"entity = {_toml(found.entity)}  # {found.n_entities} entities",
+              f"time = {_toml(found.time)}"]
+    if found.header != 1:
+        lines.append(f"header = {found.header}  # rows above it are the table's title")
+    if found.total:
+        lines.append(f"total = {_toml(found.total)}  # the whole-region row: kept out of the "
+                     "models and ranks, used as the total")
+    if found.english_names:
+        lines.append(f"entity_names_en = {_toml(found.english_names)}")
+    else:
+        lines.append("# entity_names_en = \"…\"  # a column of English names; Chinese place "
+                     "names are known without it")
+    dependent, core, *rest = [*numeric, "", ""][:max(2, len(numeric))]
+    lines += ["", "[model]",
+              "# CHOOSE the dependent variable, the core explanatory variable and the controls",
+              "# (选择被解释变量、核心解释变量与控制变量) among the numeric columns below.",
+              f"dependent = {_toml(dependent)}  # CHOOSE",
+              f"core = {_toml(core)}  # CHOOSE",
+              f"controls = [{', '.join(_toml(c) for c in rest if c)}]  # CHOOSE"]
+    for column in numeric:
+        label, unit = header_unit(column)
+        english = label if label.isascii() else None
+        lines += ["", f"[variables.{_toml(column)}]",
+                  f"label = {{ zh = {_toml(label)}, en = {_toml(english or label)} }}"
+                  + ("" if english else "  # FILL IN the English name")]
+        if unit:
+            unit_en = UNITS_EN.get(unit)
+            lines.append(f"unit = {{ zh = {_toml(unit)}, en = {_toml(unit_en or unit)} }}"
+                         + ("" if unit_en or unit.isascii() else "  # FILL IN the English unit"))
+    if found.notes:
+        lines += ["", "# The table's footnotes / 表注:", *(f"#   {n}" for n in found.notes)]
+    return "\n".join(lines) + "\n"
 
 
 def _slug(name: str) -> str:

@@ -451,6 +451,9 @@ def test_validate_reports_bad_data_bilingually_with_exit_2(tmp_path, build, file
 def test_validate_accepts_a_good_panel(tmp_path):
     save(small_panel(), tmp_path / "panel.gbk.csv")
     config = write_study(tmp_path, "panel.gbk.csv")
-    result = CliRunner().invoke(main, ["validate", "--config", str(config)])
+    result = CliRunner().invoke(main, ["validate", "--config", str(config), "--lang", "zh"])
     assert result.exit_code == 0, result.output
     assert "12 rows, 3 entities, 4 periods" in result.output
+    # with the English brief too, its Chinese-only column needs an English label
+    result = CliRunner().invoke(main, ["validate", "--config", str(config)])
+    assert result.exit_code == 2 and '[variables."研发投入"] label' in result.output

@@ -6,6 +6,7 @@ headers, both give the bundled study's estimates."""
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -211,3 +212,64 @@ def test_numbers_as_yearbooks_write_them(tmp_path):
     keys = list(zip(frame.city[:3], frame.year[:3], strict=True))
     assert [cells[k] for k in keys] == pytest.approx([1234.5, 12.5, 0.125])
     assert panel.reading["thousands_separators"] == 1 and panel.reading["percent_signs"] == 1
+
+
+def test_init_from_the_workbook_writes_a_config_validate_accepts(tmp_path):
+    """`reporter init --from` reads the bureau's workbook (a title row, a 全省 row, units in
+    the headers) and writes a config for it; with `--lang zh` it validates as written, with
+    English it lists what to fill in, and once the marked choices are made it validates."""
+    import tomllib
+
+    from click.testing import CliRunner
+
+    from reporter.cli import main
+
+    book = tmp_path / "主要指标.xlsx"
+    _long_book(book, _sample())
+    runner = CliRunner()
+    done = runner.invoke(main, ["init", str(tmp_path / "study"), "--from", str(book)])
+    assert done.exit_code == 0, done.output
+    config_file = tmp_path / "study" / "study.toml"
+    text = config_file.read_text(encoding="utf-8")
+    raw = tomllib.loads(text)
+    assert raw["data"] == {"path": "data/主要指标.xlsx", "entity": "地区", "time": "年份",
+                           "header": 2, "total": "全省"}
+    assert (tmp_path / "study" / "data" / "主要指标.xlsx").read_bytes() == book.read_bytes()
+    assert raw["study"]["year"] == 2023
+    variables = raw["variables"]
+    headers = {c: unicodedata.normalize("NFKC", h) for c, h in HEADERS.items()}  # as read
+    assert set(variables) == {h for c, h in headers.items() if c not in ("city", "year")}
+    assert variables["R&D经费(亿元)"] == {
+        "label": {"zh": "R&D经费", "en": "R&D经费"},
+        "unit": {"zh": "亿元", "en": "100 million yuan"}}
+    assert "CHOOSE" in text and "FILL IN" in text
+    path = str(config_file)
+    assert runner.invoke(main, ["validate", "--config", path, "--lang", "zh"]).exit_code == 0
+    english = runner.invoke(main, ["validate", "--config", path])
+    assert english.exit_code == 2
+    assert "study.title" in english.output and '[variables."R&D经费(亿元)"] label' in english.output
+    # the analyst decides: the model, and the English names of what the brief shows
+    model = raw["model"]
+    assert model["dependent"] in variables and model["core"] in variables
+    chosen = {"dependent": headers["compet"], "core": headers["ec"],
+              "controls": [headers[c] for c in ("x1", "x2", "x3")]}
+    names = {headers["compet"]: "high-tech export competitiveness",
+             headers["ec"]: "industrial clusters (log)", headers["x1"]: "enterprises",
+             headers["x2"]: "R&D spending", headers["x3"]: "fixed-asset investment"}
+    lines = []
+    section = ""
+    for line in text.splitlines():
+        if line.startswith("["):
+            section = line.strip("[]").split(".", 1)[-1].strip('"')
+        if line.startswith(("title =", "region =")):
+            key = line.split(" =")[0]
+            line = f'{key} = {{ zh = "浙江", en = "Zhejiang {key}" }}'
+        for key, value in chosen.items():
+            if line.startswith(f"{key} ="):
+                line = f"{key} = " + json.dumps(value, ensure_ascii=False)
+        if line.startswith("label =") and section in names:
+            line = line.split(", en =")[0] + f', en = "{names[section]}" }}'
+        lines.append(line)
+    config_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = runner.invoke(main, ["validate", "--config", path])
+    assert done.exit_code == 0, done.output
