@@ -21,7 +21,7 @@ SHOWN = 8  # names listed per kind; the rest are counted
 class Missing:
     """One thing the English brief would print in Chinese, and the key that names it."""
 
-    kind: str  # variable | level | entity
+    kind: str  # study | variable | unit | level | entity
     name: str
     key: str
 
@@ -54,6 +54,8 @@ def missing_english(config: Config, entities: Iterable[tuple[str, str]] = (),
     for name in shown_variables(config):
         if CJK.search(config.label(name, "en")):
             out.append(Missing("variable", name, f'[variables."{name}"] label'))
+        if CJK.search(config.unit(name, "en") or ""):
+            out.append(Missing("unit", name, f'[variables."{name}"] unit'))
     group = config.model.heterogeneity
     if group:
         for value in dict.fromkeys(str(v) for v in levels):
@@ -74,7 +76,7 @@ def check_english(config: Config, entities: Iterable[tuple[str, str]] = (),
         return
     parts_en, parts_zh = [], []
     kinds = {"study": ("the study", "研究信息"), "variable": ("variables", "变量"),
-             "level": ("category values", "分类取值"),
+             "unit": ("units", "单位"), "level": ("category values", "分类取值"),
              "entity": ("entities", "个体名称")}
     for kind, (en, zh) in kinds.items():
         items = [m for m in missing if m.kind == kind]

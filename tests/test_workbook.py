@@ -269,7 +269,39 @@ def test_init_from_the_workbook_writes_a_config_validate_accepts(tmp_path):
                 line = f"{key} = " + json.dumps(value, ensure_ascii=False)
         if line.startswith("label =") and section in names:
             line = line.split(", en =")[0] + f', en = "{names[section]}" }}'
+        if line.startswith("unit =") and section in names and "FILL IN" in line:
+            line = line.split(", en =")[0] + ', en = "clusters, log" }'
         lines.append(line)
     config_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     done = runner.invoke(main, ["validate", "--config", path])
     assert done.exit_code == 0, done.output
+
+
+ENGLISH = {"ec": "industrial clusters (log)", "x1": "enterprises", "x2": "R&D spending",
+           "x3": "fixed-asset investment", "x4": "science spending share",
+           "x5": "education spending share", "tfp": "labour productivity",
+           "innov": "innovation", "hx_export": "high-tech exports"}
+
+
+def test_the_english_brief_of_the_workbook_has_no_chinese(tmp_path):
+    """The bureau's workbook with English labels added to the copied config, and no column of
+    English names: the gazetteer names the cities, and the English page is all English."""
+    import re
+
+    from reporter import api
+    from tests.test_html import Page
+
+    _long_book(tmp_path / "bureau.xlsx", _sample())
+    units = {"ec": "count, log", "tfp": "10,000 yuan per person"}  # not in the vocabulary
+    text = _config("bureau.xlsx") + "".join(
+        f'\n[variables."{HEADERS[c]}"]\nlabel = {{ zh = "{HEADERS[c]}", en = "{en}" }}\n'
+        + (f'unit = {{ zh = "—", en = "{units[c]}" }}\n' if c in units else "")
+        for c, en in ENGLISH.items())
+    (tmp_path / "study.toml").write_text(text.replace("reps = 999", "bootstrap = false"),
+                                         encoding="utf-8")
+    done = api.run(tmp_path / "study.toml", tmp_path / "out", formats=("html",),
+                   langs=("en",))
+    page = Page((Path(done.output) / "brief_en.html").read_text(encoding="utf-8"))
+    words = "".join(page.text)
+    assert "Hangzhou" in words and "Yiwu" in words
+    assert not re.findall(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]", words)

@@ -13,6 +13,7 @@ from typing import Any
 
 from reporter import messages
 from reporter.config import Config
+from reporter.english import CJK
 from reporter.models import BY_ID, ROBUSTNESS_ROWS
 from reporter.render import fmt
 from reporter.render.i18n import Translator
@@ -384,8 +385,13 @@ def variables_table(results: Results, config: Config, t: Translator) -> Table:
     roles = [("dependent", [model.dependent]), ("core", [model.core]),
              ("control", list(model.controls)), ("moderator", list(model.moderators)),
              ("mediator", list(model.mediators))]
-    header = tuple(Cell(t(f"table.variables.{c}"), kind="head")
-                   for c in ("role", "name", "label", "unit", "source"))
+    # the data's column names, unless written in a script the brief's language does not use
+    # (Chinese headers in the English brief, whose Meaning column names them in English)
+    names = [n for _, group in roles for n in group]
+    show_name = t.lang == "zh" or not any(CJK.search(n) for n in names)
+    columns = ("role", "name", "label", "unit", "source") if show_name else (
+        "role", "label", "unit", "source")
+    header = tuple(Cell(t(f"table.variables.{c}"), kind="head") for c in columns)
     rows = []
     for role, names in roles:
         for name in names:
@@ -396,7 +402,7 @@ def variables_table(results: Results, config: Config, t: Translator) -> Table:
                         method=t(f"table.variables.methods.{built.method}")) if built else
                       results.data.file)
             rows.append(Row((Cell(t(f"table.variables.role_{role}"), kind="label"),
-                             Cell(name, kind="label"),
+                             *([Cell(name, kind="label")] if show_name else []),
                              Cell(config.label(name, t.lang), kind="label"),
                              Cell(config.unit(name, t.lang) or "—"),
                              Cell(source, kind="label"))))
