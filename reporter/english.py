@@ -37,9 +37,7 @@ def shown_variables(config: Config) -> list[str]:
     if config.status.share:
         names.append(config.status.share)
     for name, index in config.indices.items():
-        names.append(name)
-        names += list(getattr(index, "columns", None) or ())
-        names += list((getattr(index, "groups", None) or {}).keys())
+        names += [name, *index.columns, *index.groups]
     return list(dict.fromkeys(n for n in names if n))
 
 

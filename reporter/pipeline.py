@@ -284,7 +284,8 @@ def _render_language(results: Results, config: Config, lang: str, dirs: Sequence
         for name in formats:
             writer = FORMATS[name].write
             # a format of any medium (the tables') is written from the first brief rendered
-            if writer is not None and FORMATS[name].medium in (medium, None if i == 0 else ""):
+            own = FORMATS[name].medium
+            if writer is not None and (own == medium or (own is None and i == 0)):
                 with timer.stage(f"{name}_{lang}"):
                     warnings += writer(brief, folder, dirs)
         if medium != "print":

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from reporter.config import ENTITY_NOUNS
 from reporter.errors import InputError
 from reporter.load import TOTAL_NAMES, _numeric, read_table
 
 TIME_NAMES = {"year", "years", "time", "period", "年份", "年度", "年", "时间", "统计年度"}
-ENTITY_NAMES = {"city", "province", "region", "county", "country", "state", "firm",
-                "industry", "地区", "城市", "省份", "省", "市", "区域", "地市", "县", "县市",
-                "企业", "行业", "国家", "名称"}
+# an entity column's names: those the brief's nouns are guessed from, and generic ones
+ENTITY_NAMES = frozenset().union(*(names for names, _, _ in ENTITY_NOUNS)) | {
+    "region", "regions", "地区", "区域", "县市", "名称"}
 _ASCII_NAME = re.compile(r"^[A-Za-z][A-Za-z .'\-()]*$")
 
 

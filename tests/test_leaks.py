@@ -79,7 +79,7 @@ def _identifiers(config, lang: str) -> set[str]:
     if model.heterogeneity:
         names.add(model.heterogeneity)
     for index in config.indices.values():
-        names |= set(getattr(index, "columns", None) or ())
+        names |= set(index.columns)
     same = {n for n, v in config.variables.items()  # a label that is the name ("reconstruction")
             if v.label is not None and v.label.get(lang) == n}
     return {n for n in names | CODE | set(BY_ID) | set(INDEX_METHODS)

@@ -71,10 +71,6 @@ class Chart:
     def src(self) -> str:
         return self.images[0].src
 
-    @property
-    def alt(self) -> str:
-        return " ".join(image.alt for image in self.images)
-
     def __str__(self) -> str:
         return self.src
 
@@ -84,7 +80,6 @@ class RenderedBrief:
     lang: str
     html: str
     charts: dict[str, tuple[Path, ...]]
-    medium: str = "print"
     # every table of the brief as exported (the ranking in full), for the table formats
     tables: dict[str, Table] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)  # version and dates of the run
@@ -315,8 +310,9 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
               "core": config.label(config.model.core, lang),
               # what the status section describes: the dependent in levels
               "level": config.label(results.status.variable or config.model.dependent, lang)}
+    rows = _coefficient_rows(results, config, lang)  # the coefficient chart's, and its alt
     if charts is None:
-        charts = _charts(results, config, t, chart_dir, medium)
+        charts = _charts(results, config, t, chart_dir, medium, rows)
     tables = build_tables(results, config, t)
     full = dict(tables)  # the full ranking among them
     if export:
@@ -338,15 +334,15 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         "findings": [_sentence(f, results, config, t) for f in results.findings],
         "recommendations": _recommendations(results, config, t, rules),
         "tables": tables,
-        "charts": _chart_context(charts, _chart_alts(results, config, t), chart_dir, medium),
+        "charts": _chart_context(charts, _chart_alts(results, config, t, rows), chart_dir,
+                                 medium),
         "preparation": _preparation(results, config, lang),
         "missing": _missing(results, config, lang),
         "equation": t("method.equation", **labels),
         "meta": {**meta, "software": _software(meta), "inference": _inference(meta, t)},
     }
     html = render_html(template_dirs, context)
-    return RenderedBrief(lang=lang, html=html, charts=charts, medium=medium, tables=full,
-                         meta=meta)
+    return RenderedBrief(lang=lang, html=html, charts=charts, tables=full, meta=meta)
 
 
 def _chart_context(charts: dict[str, tuple[Path, ...]], alts: dict[str, tuple[str, ...]],
@@ -371,7 +367,8 @@ def _chart_context(charts: dict[str, tuple[Path, ...]], alts: dict[str, tuple[st
     return out
 
 
-def _chart_alts(results: Results, config: Config, t: Translator) -> dict[str, tuple[str, ...]]:
+def _chart_alts(results: Results, config: Config, t: Translator,
+                rows: list[tuple[str, float, float, float]]) -> dict[str, tuple[str, ...]]:
     """What each chart shows, in words, for readers who cannot see it (alt texts)."""
     lang, status = t.lang, results.status
     variable = config.label(status.variable or config.model.dependent, lang)
@@ -384,7 +381,6 @@ def _chart_alts(results: Results, config: Config, t: Translator) -> dict[str, tu
         t("chart.status.rank_alt", variable=variable, year=status.report_year,
           leader=by_rank[0].names[lang], leader_value=fmt.num(by_rank[0].value),
           laggard=by_rank[-1].names[lang], laggard_value=fmt.num(by_rank[-1].value)))}
-    rows = _coefficient_rows(results, config, lang)
     if rows:
         alts["coefficients"] = (t(
             "chart.coefficients.alt", core=core, count=len(rows),
@@ -421,8 +417,8 @@ def _coefficient_rows(results: Results, config: Config,
     return rows
 
 
-def _charts(results: Results, config: Config, t: Translator, folder: Path,
-            medium: str = "print") -> dict[str, tuple[Path, ...]]:
+def _charts(results: Results, config: Config, t: Translator, folder: Path, medium: str,
+            rows: list[tuple[str, float, float, float]]) -> dict[str, tuple[Path, ...]]:
     """Every chart of the brief in one language and medium, keyed by name: its image
     files (for screens narrower, the status chart's panels apart; names end `_screen`)."""
     lang, core = t.lang, config.model.core
@@ -435,7 +431,6 @@ def _charts(results: Results, config: Config, t: Translator, folder: Path,
     else:
         status = (status_chart(results.status, config, t, folder / f"status_{tail}.png"),)
     charts: dict[str, tuple[Path, ...]] = {"status": status}
-    rows = _coefficient_rows(results, config, lang)
     if rows:
         charts["coefficients"] = (coefficient_chart(
             rows, core_label, t, folder / f"coefficients_{tail}.png", screen),)

@@ -144,7 +144,14 @@ def _page(document) -> None:
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     footer.style = document.styles["Footer"]
-    _field(footer, "PAGE", "1")
+    _field([footer], "PAGE", ["1"])
+
+
+def _drop_theme(rfonts) -> None:
+    """Remove the theme's font choices (asciiTheme …), which Word prefers to named fonts."""
+    for attr in list(rfonts.attrib):
+        if attr.endswith("Theme"):
+            del rfonts.attrib[attr]
 
 
 def _fonts(style, fonts: tuple[str, str], lang: str | None = None) -> None:
@@ -158,9 +165,7 @@ def _fonts(style, fonts: tuple[str, str], lang: str | None = None) -> None:
     if rfonts is None:
         rfonts = OxmlElement("w:rFonts")
         rpr.insert(0, rfonts)
-    for attr in list(rfonts.attrib):
-        if attr.endswith("Theme"):
-            del rfonts.attrib[attr]
+    _drop_theme(rfonts)
     latin, east = fonts
     for key in ("w:ascii", "w:hAnsi", "w:cs"):
         rfonts.set(qn(key), latin)
@@ -199,9 +204,7 @@ def _styles(document, lang: str) -> None:
     if defaults is not None:  # the theme's fonts of the defaults, as for every style
         rfonts = defaults.find(".//" + qn("w:rFonts"))
         if rfonts is not None:
-            for attr in list(rfonts.attrib):
-                if attr.endswith("Theme"):
-                    del rfonts.attrib[attr]
+            _drop_theme(rfonts)
     normal = document.styles["Normal"]
     _fonts(normal, SERIF, lang)
     normal.font.size = Pt(10.5)
@@ -257,8 +260,6 @@ def _styles(document, lang: str) -> None:
             fmt.line_spacing = 1.15
         if name == "Table Note":
             fmt.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    for name in ("Heading 1", "Heading 2", "Title"):
-        document.styles[name].element.get_or_add_rPr()  # theme colours removed above
     _border(document.styles["Notice"].element, "pBdr", "B45309", 8)
 
 
@@ -305,26 +306,26 @@ def _deterministic(data: bytes, meta: dict[str, Any]) -> bytes:
 # --- low-level pieces ----------------------------------------------------------------------
 
 
-def _field(paragraph, instruction: str, cached: str) -> None:
-    """A Word field (PAGE, TOC …) with its cached result, in one run sequence."""
+def _field(paragraphs: list, instruction: str, cached: list[str]) -> None:
+    """A Word field (PAGE, TOC …) over `paragraphs`, each showing its `cached` text until
+    Word updates the field: it begins in the first paragraph and ends in the last."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
-    def char(kind: str):
-        run = paragraph.add_run()
+    def char(paragraph, kind: str) -> None:
         element = OxmlElement("w:fldChar")
         element.set(qn("w:fldCharType"), kind)
-        run._r.append(element)
+        paragraph.add_run()._r.append(element)
 
-    char("begin")
-    run = paragraph.add_run()
+    char(paragraphs[0], "begin")
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
     instr.text = f" {instruction} "
-    run._r.append(instr)
-    char("separate")
-    paragraph.add_run(cached)
-    char("end")
+    paragraphs[0].add_run()._r.append(instr)
+    char(paragraphs[0], "separate")
+    for paragraph, text in zip(paragraphs, cached, strict=True):
+        paragraph.add_run(text)
+    char(paragraphs[-1], "end")
 
 
 def _border(element, container: str, colour: str, size: int, sides=("top", "left", "bottom",
@@ -490,15 +491,14 @@ class _Writer:
 
     def items(self, node: Node) -> None:
         """A list as numbered paragraphs (the numbers as text: the same in every program)."""
-        key = "Key Message" if self.in_key_messages(node) else "Numbered Item"
+        # the findings and recommendations are numbered items; the key messages' list has no class
+        key = ("Numbered Item" if node.classes & {"findings", "recommendations"}
+               else "Key Message")
         ordered = node.tag == "ol"
         for i, item in enumerate((c for c in node.elements() if c.tag == "li"), start=1):
             paragraph = self.paragraph(key)
             paragraph.add_run(f"{i}.\t" if ordered else "•\t")
             self.inline(paragraph, item)
-
-    def in_key_messages(self, node: Node) -> bool:
-        return "findings" not in node.classes and "recommendations" not in node.classes
 
     def contents(self, node: Node) -> None:
         """The contents: its heading, then a TOC field whose cached entries are the sections
@@ -507,28 +507,9 @@ class _Writer:
         if heading is not None:
             self.paragraph("Heading 2", heading)
         entries = [a.text() for a in node.find_all("a")]
-        if not entries:
-            return
-        from docx.oxml import OxmlElement
-        from docx.oxml.ns import qn
-
-        paragraphs = [self.paragraph("Contents Entry") for _ in entries]
-        first, last = paragraphs[0], paragraphs[-1]
-
-        def char(paragraph, kind: str) -> None:
-            element = OxmlElement("w:fldChar")
-            element.set(qn("w:fldCharType"), kind)
-            paragraph.add_run()._r.append(element)
-
-        char(first, "begin")
-        instr = OxmlElement("w:instrText")
-        instr.set(qn("xml:space"), "preserve")
-        instr.text = ' TOC \\o "1-1" \\h \\z \\u '
-        first.add_run()._r.append(instr)
-        char(first, "separate")
-        for paragraph, text in zip(paragraphs, entries, strict=True):
-            paragraph.add_run(text)
-        char(last, "end")
+        if entries:
+            _field([self.paragraph("Contents Entry") for _ in entries],
+                   'TOC \\o "1-1" \\h \\z \\u', entries)
 
     def chart(self, node: Node) -> None:
         """A chart's images at the text width (72% for a half-width one), its caption below."""

@@ -183,12 +183,9 @@ def iv_table(first: ModelResult, second: ModelResult, config: Config, t: Transla
          f"{fmt.num(ar['stat'], 2)} ({fmt.p_clause(ar['p_value'])})"),
         (t("table.iv.ar_ci"), "", ar_ci),
     ]
-    rows = [Row((Cell(name, kind="label"), Cell(a), Cell(b)), kind="rule" if i == 0 else "")
-            for i, (name, a, b) in enumerate(extra)]
     note = t("table.iv.note", instruments=", ".join(
         _label_of(z, config, t.lang) for z in d["instruments"]), dropped=d["n_dropped_for_lags"])
-    return Table(table.id, table.title, table.header, (*table.rows, *rows),
-                 (*table.notes, note), table.wide)
+    return _extra_rows(table, [(name, [a, b]) for name, a, b in extra], (note,))
 
 
 def _extra_rows(table: Table, rows: list[tuple[str, list[str]]], notes: Sequence[str] = ()

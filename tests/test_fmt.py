@@ -1,0 +1,43 @@
+"""How tiny coefficients are printed (issue 17): at least two significant digits, and a
+table row of tiny coefficients shown per 10ⁿ units, checked on hand-made values."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from reporter.render import fmt
+from reporter.render.tables import _rescale
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (0.1234567, "0.1235"), (-0.0523, "\u22120.0523"), (0.001, "0.0010"),
+    (0.00012345, "0.000123"), (-0.000998, "\u22120.000998"), (0.0000565, "0.0000565"),
+    (4.2e-5, "4.20e\u22125"), (1.66e-6, "1.66e\u22126"), (0.0, "0.0000")])
+def test_a_coefficient_keeps_two_significant_digits(value, text):
+    assert fmt.coef(value) == text
+
+
+@pytest.mark.parametrize(("power", "text"), [(4, "10⁴"), (-3, "10⁻³"), (12, "10¹²")])
+def test_powers_of_ten_in_superscript(power, text):
+    assert fmt.power_of_ten(power) == text
+
+
+def _models(*estimates):
+    return [SimpleNamespace(coefficients={"z": SimpleNamespace(estimate=e)} if e is not None
+                            else {}) for e in estimates]
+
+
+@pytest.mark.parametrize(("estimates", "power"), [
+    ((5.654e-5, None), 4),        # 0.5654 shown: the largest lands in [0.1, 1)
+    ((1.66e-6, -3.2e-7), 5),      # 0.166 and −0.032
+    ((0.00099, 0.0), 3),          # just below 0.001
+    ((0.001, 1e-6), 0),           # 0.001 and above print as they are
+    ((0.0, None), 0), ((float("nan"), 2e-5), 4)])
+def test_a_row_of_tiny_coefficients_is_shown_per_power_of_ten(estimates, power):
+    got = _rescale(_models(*estimates), "z")
+    assert got == power
+    largest = max(abs(e) for e in estimates if e is not None and e == e)
+    if power:
+        assert 0.1 <= largest * 10 ** power < 1
