@@ -1,0 +1,138 @@
+"""The corpus of real public panels (tests/corpus/README.md), each run end to end as a user
+runs it: `reporter run --config tests/corpus/<study>/study.toml --lang zh,en` exits 0 and
+writes both briefs within the page budget, the English one without a Chinese character,
+and results.json holds R's two-way fixed-effects baselines and Swamy-Arora random effects
+(tests/corpus/make_corpus.R). Each study runs once for the whole module."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reporter.cli import main
+from reporter.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "corpus"
+STUDIES = sorted(p.parent.name for p in CORPUS.glob("*/study.toml"))
+RTOL = 1e-6
+MAX_PAGES = 20
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+
+# Reporter bugs these real panels show, each to be fixed in reporter/ (strict: a fix makes
+# the test pass, and the mark must then go).
+EXP_SINGULAR = (
+    "reporter bug: years of experience (exp) rise by one a year for every worker, so they are "
+    "collinear with the worker and year effects; the two-way FE models absorb exp as they "
+    "should, but selection() in reporter/battery/selection.py fits the entity FE with year "
+    "dummies for the Hausman test with year dummies (fe_years = estimate(...)) outside its "
+    "try block, and check_rank stops the whole run with exit 3: 'Model fe_entity cannot be "
+    "estimated: the design is singular. The problem variable(s): exp'")
+RE_BETWEEN_DF = (
+    "and then: on a balanced panel random_effects() (reporter/battery/selection.py) leaves the "
+    "regressors the within model absorbs (ed, fem) out of K in the between regression's "
+    "df N-K-1, while plm counts them (they are identified between workers): sigma2_indiv "
+    "0.077406 against plm's 0.077682, coefficients off by up to 0.6%")
+XFAIL = {
+    ("wages", "run"): EXP_SINGULAR,
+    ("wages", "baseline"): EXP_SINGULAR,
+    ("wages", "baseline_controls"): EXP_SINGULAR,
+    ("wages", "re"): f"{EXP_SINGULAR}; {RE_BETWEEN_DF}",
+}
+
+
+def _expect_failure(request, study: str, what: str) -> None:
+    reason = XFAIL.get((study, what))
+    if reason:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+
+
+def _reference(study: str) -> dict:
+    return json.loads((CORPUS / study / "reference.json").read_text(encoding="utf-8"))
+
+
+def _close(actual: float, expected: float, what: str) -> None:
+    if abs(expected) < 1e-300:  # a p-value R stores as 0
+        assert abs(actual) < 1e-12, what
+        return
+    assert actual == pytest.approx(expected, rel=RTOL, abs=0), what
+
+
+@pytest.fixture(scope="module")
+def run(request, tmp_path_factory):
+    """`reporter run` of one corpus study in both languages: (exit code, CLI output, the
+    brief's folder)."""
+    study = request.param
+    config = CORPUS / study / "study.toml"
+    out = tmp_path_factory.mktemp(f"corpus_{study}")
+    done = CliRunner().invoke(main, ["run", "--config", str(config), "--output", str(out),
+                                     "--lang", "zh,en"])
+    loaded = load_config(config)
+    return study, done.exit_code, done.output, out / loaded.study.id / str(loaded.study.year)
+
+
+def test_the_corpus_is_complete():
+    assert len(STUDIES) >= 5
+    for study in STUDIES:
+        ref = _reference(study)
+        data = (ROOT / ref["data_file"]).read_bytes()
+        assert hashlib.md5(data).hexdigest() == ref["data_md5"], (
+            f"{ref['data_file']} changed: rerun Rscript tests/corpus/make_corpus.R {study}")
+
+
+# one parametrisation of `run` for every test, so that each study runs once (pytest keeps
+# a module-scoped fixture while the next test has the same parameter)
+@pytest.mark.parametrize("model_id", ["baseline", "baseline_controls", "re"])
+@pytest.mark.parametrize("run", STUDIES, indirect=True)
+def test_estimates_match_r(request, run, model_id):
+    """The two-way FE baselines (coefficients and the contract's entity-clustered SEs) and
+    the Swamy-Arora random effects in results.json equal plm's to 1e-6."""
+    study, code, output, folder = run
+    refs = _reference(study)["models"]
+    if model_id not in refs:
+        pytest.skip(f"{study} has no controls: its two-way FE is `baseline`")
+    _expect_failure(request, study, model_id)
+    assert code == 0, output
+    ref = refs[model_id]
+    results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    model = next(m for m in results["models"] if m["id"] == model_id)
+    assert model["nobs"] == ref["nobs"]
+    assert set(model["coefficients"]) == set(ref["coefficients"])
+    if model_id != "re":
+        assert list(model["diagnostics"].get("absorbed") or []) == list(ref["absorbed"])
+        assert model["diagnostics"].get("singletons_dropped", 0) == ref["singletons_dropped"]
+        _close(model["r2_within"], ref["r2_within"], f"{model_id}.r2_within")
+    for var, coef in ref["coefficients"].items():
+        for key in ("estimate", "std_error", "p_value"):
+            _close(model["coefficients"][var][key], coef[key], f"{model_id}.{var}.{key}")
+
+
+def _pdf_pages(path: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
+                          check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info)[1])
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
+                    reason="poppler-utils not installed")
+@pytest.mark.parametrize("run", STUDIES, indirect=True)
+def test_runs_end_to_end(request, run):
+    """Exit 0, both briefs within the page budget, the English one in English."""
+    study, code, output, folder = run
+    _expect_failure(request, study, "run")
+    assert code == 0, output
+    for lang in ("zh", "en"):
+        pdf = folder / f"brief_{lang}.pdf"
+        assert pdf.is_file(), pdf
+        assert _pdf_pages(pdf) <= MAX_PAGES, (study, lang)
+    assert (folder / "results.json").is_file()
+    text = subprocess.run(["pdftotext", "-layout", str(folder / "brief_en.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert not CJK.findall(text), (study, sorted(set(CJK.findall(text)))[:20])
