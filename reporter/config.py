@@ -108,6 +108,9 @@ class StudyConfig:
     year: int
     illustrative: bool = False
     entities: Label | None = None  # what the entities are ("城市" / "city"); see nouns()
+    # what the brief is about, on its cover and in its opening sentence ("出口韧性" /
+    # "export resilience"); by default the dependent's label
+    topic: Label | None = None
     # on the cover of a brief an official signs: who issues it, its document number, and
     # the date the data run to (free text: "2024-03-31", "2024 年 3 月")
     issuer: Label | None = None
@@ -137,6 +140,7 @@ class VariableConfig:
     better: literals.Better = "neither"  # which way is good: ranks, laggards, verbs read it
     lever: bool = False  # policy can move it: only then may advice say raise or expand it
     levels: Mapping[str, Label] = field(default_factory=lambda: MappingProxyType({}))
+    themes: tuple[str, ...] = ()  # what it is about for policy (literals.THEMES)
 
 
 def _no_names() -> Mapping[str, Any]:
@@ -335,6 +339,12 @@ class Config:
                        "Noun": singular[:1].upper() + singular[1:],
                        "Nouns": plural[:1].upper() + plural[1:], "whole": whole_en}}
 
+    def wording(self) -> dict[str, dict[str, str]]:
+        """The placeholders every catalogue message may use, by language: the entity
+        nouns ({noun}, {nouns}, {Noun}, {Nouns}, {whole}) and the study's {topic}."""
+        return {lang: {**nouns, "topic": self.topic(lang)}
+                for lang, nouns in self.nouns().items()}
+
     def level_of(self, variable: str) -> str:
         """The column a reader compares across entities and years: for a log made by
         `prepare.log`, its source (in levels, with its unit); else the variable itself."""
@@ -376,6 +386,24 @@ class Config:
     def lever(self, variable: str) -> bool:
         var = self.variables.get(variable)
         return var.lever if var is not None else False
+
+    def themes(self, variable: str) -> tuple[str, ...]:
+        var = self.variables.get(variable)
+        return var.themes if var is not None else ()
+
+    def study_themes(self) -> tuple[str, ...]:
+        """The themes of what the study is about: its dependent, core, moderators,
+        mediators and heterogeneity column (controls only hold other things equal)."""
+        m = self.model
+        about = (m.dependent, m.core, *m.moderators, *m.mediators,
+                 *((m.heterogeneity,) if m.heterogeneity else ()))
+        return tuple(dict.fromkeys(t for name in about for t in self.themes(name)))
+
+    def topic(self, lang: str) -> str:
+        """What the brief is about: `study.topic`, else the dependent's label."""
+        if self.study.topic is not None:
+            return self.study.topic.get(lang)
+        return self.label(self.model.dependent, lang)
 
 
 # --- validation -----------------------------------------------------------------------
@@ -496,6 +524,14 @@ def _choice(allowed: tuple[str, ...]) -> Check:
         return value
 
     return check
+
+
+def _themes(value: Any, ctx: _Ctx, key: str) -> tuple[str, ...]:
+    """One theme or a list of them, each from literals.THEMES."""
+    names = (value,) if isinstance(value, str) else _names(value, ctx, key)
+    for name in names:
+        _choice(literals.THEMES)(name, ctx, key)
+    return tuple(names)
 
 
 def _winsorize(value: Any, ctx: _Ctx, key: str) -> tuple[float, float] | None:
@@ -632,7 +668,7 @@ def _folder(value: Any, ctx: _Ctx, key: str) -> Path:
 # section -> key -> (check, required)
 _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
     "study": {"id": (_study_id, True), "title": (_label, True), "region": (_label, True),
-              "entities": (_label, False), "issuer": (_label, False),
+              "entities": (_label, False), "issuer": (_label, False), "topic": (_label, False),
               "document_number": (_string, False), "data_cutoff": (_label, False),
               "year": (_integer, True), "illustrative": (_boolean, False)},
     "data": {"path": (_string, True), "entity": (_string, True), "time": (_string, True),
@@ -662,7 +698,8 @@ _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
 _VARIABLE_KEYS: dict[str, tuple[Check, bool]] = {
     "label": (_label, False), "unit": (_label, False), "source": (_label, False),
     "better": (_choice(literals.BETTER), False), "lever": (_boolean, False),
-    "levels": (_levels, False)}
+    "levels": (_levels, False), "theme": (_themes, False)}
+_VARIABLE_FIELDS = {"theme": "themes"}  # config key -> VariableConfig field, where they differ
 _POOLED: dict[str, tuple[Check, bool]] = {"pooling": (_choice(POOLINGS), False),
                                           "shift": (_at_least(0.0), False)}
 _TRADE: dict[str, tuple[Check, bool]] = {
@@ -766,7 +803,7 @@ def load_config(path: str | Path | None = None) -> Config:
                            got=_type_name(table))
         _reject_unknown(table, tuple(_VARIABLE_KEYS), ctx, dotted)
         variables[name] = VariableConfig(**{
-            key: check(table[key], ctx, f"{dotted}.{key}")
+            _VARIABLE_FIELDS.get(key, key): check(table[key], ctx, f"{dotted}.{key}")
             for key, (check, _) in _VARIABLE_KEYS.items() if key in table})
 
     _check_model_roles(model, ctx)

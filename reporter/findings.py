@@ -21,7 +21,7 @@ import numpy as np
 from reporter.bundled import TEMPLATES
 from reporter.config import Config
 from reporter.errors import InputError
-from reporter.literals import LANGUAGES
+from reporter.literals import LANGUAGES, THEMES
 from reporter.messages import Both
 from reporter.models import ALTERNATIVES, ENDOGENEITY_CHECKS
 from reporter.results import Coefficient, Finding, ModelResult, Status, TestResult
@@ -104,7 +104,8 @@ def load_rules(dirs: Sequence[Path] = DEFAULT_RULE_DIRS) -> Rules:
 
 
 # what a recommendation's zh and en may name (render.brief fills them, localised)
-RECOMMENDATION_PLACEHOLDERS = ("core", "dependent", "region", "leader", "laggards", "item")
+RECOMMENDATION_PLACEHOLDERS = ("core", "dependent", "region", "leader", "laggards", "item",
+                               "strongest", "weakest", "limits", "topic")
 _ID = re.compile(r"[a-z0-9_]+")
 
 
@@ -142,6 +143,10 @@ def _check_recommendation(entry: Any, file: Path, number: int) -> None:
     if entry.get("for_each", "moderation") not in ("moderation", "mechanism"):
         raise _bad(file, f"{where}.for_each", 'must be "moderation" or "mechanism"',
                    '须为 "moderation" 或 "mechanism"')
+    themes = entry.get("themes", [])
+    if not isinstance(themes, list) or not all(t in THEMES for t in themes):
+        raise _bad(file, f"{where}.themes", f"must be a list of {', '.join(THEMES)}",
+                   f"须为以下名称的列表：{', '.join(THEMES)}")
     basis = entry.get("basis", [])
     if not isinstance(basis, list) or not all(b in BASES for b in basis):
         raise _bad(file, f"{where}.basis", f"must be a list of {', '.join(BASES)}",
@@ -433,22 +438,31 @@ def recommendation_facts(found: Sequence[Finding]) -> dict[str, Any]:
 
 def recommendations(found: Sequence[Finding], rules: Rules,
                     config: Config) -> tuple[dict[str, Any], ...]:
-    """The catalogue entries whose `when` holds, in catalogue order; an entry with
-    `for_each = "moderation"` (or "mechanism") is tried once per moderator (mediator),
-    which its condition sees as `item` and its text as {item}."""
+    """The catalogue entries whose `themes` meet the study's and whose `when` holds, in
+    catalogue order; an entry with `for_each = "moderation"` (or "mechanism") is tried
+    once per moderator (mediator), whose themes it must meet, which its condition sees as
+    `item` and its text as {item}."""
     facts = recommendation_facts(found)
     facts["study"] = config.study.id
-    # may advice say raise or expand it? (variables.<name>.lever)
+    facts["themes"] = list(config.study_themes())
+    # may advice say raise or expand it? (variables.<name>.lever) what is it about?
     if "core" in facts:
-        facts["core"] = {**facts["core"], "lever": config.lever(config.model.core)}
+        core = config.model.core
+        facts["core"] = {**facts["core"], "lever": config.lever(core),
+                         "themes": list(config.themes(core))}
     for family in ("moderation", "mechanism"):
-        facts[family] = {name: {**item, "lever": config.lever(name)}
+        facts[family] = {name: {**item, "lever": config.lever(name),
+                                "themes": list(config.themes(name))}
                          for name, item in facts[family].items()}
     chosen = []
     for entry in rules.recommendations:
         family = entry.get("for_each")
         items = list(facts[family].items()) if family else [(None, None)]
         for name, item in items:
+            # an entry about given themes is for a study (or an item) about one of them
+            about = item["themes"] if item is not None else facts["themes"]
+            if entry.get("themes") and not set(entry["themes"]) & set(about):
+                continue
             local = {**facts, "item": item, "item_name": name}
             if evaluate(entry.get("when", "true"), local, file=entry["_file"],
                         key=f"recommendation.{entry['id']}.when"):

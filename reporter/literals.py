@@ -15,6 +15,11 @@ Singletons = Literal["drop", "keep"]  # fixed-effects models: reghdfe's way, or 
 Layout = Literal["long", "wide"]  # one table / one sheet per variable, years across
 # rows missing a model variable: left out model by model (Stata, R), refused, or filled
 Missing = Literal["drop", "error", "interpolate"]
+# what a variable is about for policy (`variables.<name>.theme`): a recommendation is chosen
+# only when its themes meet the study's (README, "Themes"; names in the catalogues' [theme])
+Theme = Literal["trade", "markets", "scale_clusters", "firms", "innovation", "digital",
+                "finance", "openness", "upgrading", "supply_chain", "productivity", "talent",
+                "infrastructure", "coordination"]
 
 LANGUAGES: tuple[str, ...] = get_args(Language)
 OUTPUT_FORMATS: tuple[str, ...] = get_args(OutputFormat)
@@ -25,3 +30,4 @@ LAYOUTS: tuple[str, ...] = get_args(Layout)
 MISSING: tuple[str, ...] = get_args(Missing)
 SINGLETONS: tuple[str, ...] = get_args(Singletons)
 BETTER: tuple[str, ...] = get_args(Better)
+THEMES: tuple[str, ...] = get_args(Theme)

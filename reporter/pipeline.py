@@ -154,7 +154,9 @@ def analyse(config: Config, timer: Timer, *, rule_dirs: Sequence[Path] | None = 
              "region": {"zh": config.study.region.zh, "en": config.study.region.en},
              "dependent": model.dependent, "core": model.core, "controls": list(model.controls),
              "moderators": list(model.moderators), "instruments": list(model.instruments),
-             "cluster": model.cluster, "illustrative": config.study.illustrative}
+             "cluster": model.cluster, "illustrative": config.study.illustrative,
+             "topic": {lang: config.topic(lang) for lang in ("zh", "en")},
+             "themes": list(config.study_themes())}
     periods = panel.periods
     data = DataSummary(nobs=len(panel.frame), n_entities=len(panel.entities),
                        n_periods=len(periods), balanced=panel.balanced, sha256=panel.sha256,

@@ -26,6 +26,7 @@ from typing import Any
 from reporter import messages, provenance
 from reporter.config import _SCHEMA, _VARIABLE_KEYS, DEFAULT_CONFIG, Config, _Ctx, load_config
 from reporter.errors import InputError, ReporterError
+from reporter.literals import THEMES
 from reporter.render import html
 from reporter.render.html import BRIEF_TEMPLATE, DEFAULT_TEMPLATES
 from reporter.render.i18n import NOUN_PLACEHOLDERS
@@ -177,6 +178,10 @@ def surveyed_config(found, name: str) -> str:
               f"dependent = {_toml(dependent)}  # CHOOSE",
               f"core = {_toml(core)}  # CHOOSE",
               f"controls = [{', '.join(_toml(c) for c in rest if c)}]  # CHOOSE"]
+    lines += ["", "# Per variable, optionally / 可选: better = \"higher\" or \"lower\" (which way",
+              "# is good / 越高越好或越低越好); lever = true (policy can move it / 政策可调节);",
+              f"# theme = one or more of {', '.join(THEMES)}",
+              "# (what it is about: advice on industries, firms or markets needs one / 政策主题)."]
     for column in numeric:
         label, unit = header_unit(column)
         english = label if label.isascii() else None

@@ -451,3 +451,29 @@ def test_a_derived_column_is_labelled_from_its_source(tmp_path):
     assert config.label("ln_c", "zh") == "产业集群数（对数）"
     assert config.label("g", "en") == "growth of industrial clusters (log)"
     assert config.label("r", "zh") == "x1与x2之比"
+
+
+# --- topic and themes (issue 15) ------------------------------------------------------------
+
+def test_themes_and_topic(tmp_path):
+    """`theme` is one name or a list from the documented vocabulary; the study's themes
+    are those of what it is about (not its controls); the topic defaults to the
+    dependent's label."""
+    text = variant(('label = { zh = "出口", en = "exports" }',
+                    'label = { zh = "出口", en = "exports" }\ntheme = "trade"\n'
+                    '[variables.x]\ntheme = ["digital", "finance"]\n'
+                    '[variables.z]\ntheme = "talent"'))
+    config = load_config(write(tmp_path, text))
+    assert config.themes("x") == ("digital", "finance")
+    assert config.study_themes() == ("trade", "digital", "finance")  # not the control's
+    assert config.topic("en") == "exports" and config.topic("zh") == "出口"
+    topical = variant(('year = 2022', 'year = 2022\ntopic = { zh = "外贸", en = "trade" }'))
+    assert load_config(write(tmp_path, topical)).wording()["en"]["topic"] == "trade"
+
+
+def test_a_theme_outside_the_vocabulary_names_the_choices(tmp_path):
+    text = variant(('label = { zh = "出口", en = "exports" }',
+                    'label = { zh = "出口", en = "exports" }\ntheme = ["trade", "tourism"]'))
+    error = config_error(write(tmp_path, text))
+    assert error.key == "config.bad_choice" and error.params["key"] == "variables.y.theme"
+    assert_both_languages_name(error, "`tourism`", "scale_clusters", "coordination")

@@ -18,9 +18,12 @@ from reporter.render.html import DEFAULT_TEMPLATES
 from reporter.results import Finding
 from tests.studies import ROOT
 
-ALLOWED = {"core", "dependent", "region", "leader", "laggards", "item"}
+ALLOWED = {"core", "dependent", "region", "leader", "laggards", "item", "strongest", "weakest",
+           "limits", "topic"}
 GRADED = ("strong", "suggestive")
 SCALE_UP = {"clusters_and_scale", "firm_cultivation", "digital_real_integration",
+            "innovation_capacity", "finance_for_growth", "openness_and_investment",
+            "talent_pipeline", "infrastructure_links",
             "brands_and_marketing", "digital_infrastructure_and_finance",
             "strengthen_moderator", "channel_productivity", "channel_innovation",
             "channel_other"}
@@ -116,29 +119,50 @@ CASES: dict[str, list[Finding]] = {
 def _facts(found: list[Finding], study: str) -> dict[str, Any]:
     facts = recommendation_facts(found)
     facts["study"] = study
+    facts["themes"] = ["trade", "digital"]
+    if "core" in facts:
+        facts["core"] = {**facts["core"], "lever": True, "themes": ["scale_clusters"]}
+    for family in ("moderation", "mechanism"):
+        facts[family] = {name: {**item, "lever": True, "themes": list(THEMES.get(name, ()))}
+                         for name, item in facts[family].items()}
     return facts
 
 
-def _with_levers(levers: tuple[str, ...]):
-    """The default study's config with `levers` declared policy levers (and no others)."""
+# what the constructed findings' variables are about (variables.<name>.theme)
+THEMES = {"compet": ("trade", "markets", "upgrading"), "ec": ("scale_clusters", "firms"),
+          "ecpv": ("trade",), "ecpc": ("upgrading", "supply_chain"), "tfp": ("productivity",),
+          "innov": ("innovation",)}
+
+
+def _with_levers(levers: tuple[str, ...], themes: dict[str, tuple[str, ...]] | None = None):
+    """The default study's config with `levers` declared policy levers (and no others) and
+    the variables about `themes` (THEMES by default), with moderators and mediators as the
+    constructed findings have them."""
     import dataclasses
     from types import MappingProxyType
 
     from reporter.config import VariableConfig
 
     config = load_config(None)
-    variables = {name: dataclasses.replace(spec, lever=False)
+    themes = THEMES if themes is None else themes
+    variables = {name: dataclasses.replace(spec, lever=False, themes=())
                  for name, spec in config.variables.items()}
     for name in levers:
         variables[name] = dataclasses.replace(variables.get(name, VariableConfig()), lever=True)
-    return dataclasses.replace(config, variables=MappingProxyType(variables))
+    for name, about in themes.items():
+        variables[name] = dataclasses.replace(variables.get(name, VariableConfig()),
+                                              themes=about)
+    model = dataclasses.replace(config.model, moderators=("ecpv", "ecpc"),
+                                mediators=("tfp", "innov", "other_channel", "weak_channel"))
+    return dataclasses.replace(config, variables=MappingProxyType(variables), model=model)
 
 
 LEVERS = ("ec", "ecpv", "ecpc", "tfp", "innov", "other_channel")
 
 
-def _chosen(found: list[Finding], levers: tuple[str, ...] = LEVERS) -> list[dict[str, Any]]:
-    return list(recommendations(found, RULES, _with_levers(levers)))
+def _chosen(found: list[Finding], levers: tuple[str, ...] = LEVERS,
+            themes: dict[str, tuple[str, ...]] | None = None) -> list[dict[str, Any]]:
+    return list(recommendations(found, RULES, _with_levers(levers, themes)))
 
 
 def _ids(found: list[Finding]) -> set[str]:
@@ -153,7 +177,7 @@ def _placeholders(text: str) -> set[str]:
 
 def test_catalogue_loads_with_enough_entries():
     assert FILE.name == "recommendations.toml"
-    assert 12 <= len(CATALOGUE) <= 20
+    assert 20 <= len(CATALOGUE) <= 40
 
 
 def test_every_entry_is_complete_and_ids_are_unique():
@@ -165,7 +189,7 @@ def test_every_entry_is_complete_and_ids_are_unique():
             assert isinstance(entry.get(key), str) and entry[key].strip(), (entry, key)
         assert re.fullmatch(r"[a-z][a-z0-9_]*", entry["id"]), entry["id"]
         assert entry.get("for_each") in (None, "moderation", "mechanism"), entry["id"]
-        assert set(entry) <= {"id", "when", "zh", "en", "for_each"}, entry["id"]
+        assert set(entry) <= {"id", "when", "zh", "en", "for_each", "themes"}, entry["id"]
 
 
 @pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: e["id"])
@@ -305,10 +329,86 @@ def test_each_recommendation_names_the_findings_it_rests_on():
     assert basis_of({"when": "core.grade == 'x'", "basis": ["trend"]}) == ["trend"]
 
 
-def test_a_basis_must_name_findings(tmp_path):
+@pytest.mark.parametrize(("line", "named"), [
+    ('basis = ["nonsense"]', ("basis", "core_effect")),
+    ('themes = ["tourism"]', ("themes", "digital"))])  # outside the themes' vocabulary
+def test_a_basis_or_theme_must_be_known(tmp_path, line, named):
     (tmp_path / "recommendations.toml").write_text(
-        '[[recommendation]]\nid = "x"\nzh = "甲"\nen = "a"\nbasis = ["nonsense"]\n',
-        encoding="utf-8")
+        f'[[recommendation]]\nid = "x"\nzh = "甲"\nen = "a"\n{line}\n', encoding="utf-8")
     with pytest.raises(InputError) as info:
         load_rules([tmp_path, DEFAULT_TEMPLATES])
-    assert "basis" in info.value.bilingual()
+    assert all(word in info.value.bilingual() for word in named)
+
+
+# --- themes (issue 15: what the study measures decides which advice can apply) ---------------
+
+# words that tie advice to a subject: an entry using them must declare the themes it is for
+SUBJECT_WORDS = re.compile(r"\bfirms?\b|\bparks?\b|industr|digital|5G|cluster|export|brand|R&D|"
+                           r"企业|园区|产业|数字|集群|出口|品牌|研发", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: e["id"])
+def test_an_entry_without_themes_names_no_subject(entry):
+    """An entry for any study names no industry, firm, park or market: a wage or crime
+    study must not be told to build clusters (issues 15 and 21)."""
+    if entry.get("themes"):
+        return
+    for lang in ("zh", "en"):
+        fill = {name: "" for name in ALLOWED}
+        assert not SUBJECT_WORDS.search(entry[lang].format(**fill)), (entry["id"], lang)
+
+
+def test_themes_decide_which_advice_applies():
+    """The same strong evidence: with the study's themes the topical entries; without
+    any, only the entries that fit every study, and a coordination entry without parks."""
+    topical = {c["id"] for c in _chosen(CASES["strong_positive"])}
+    assert {"clusters_and_scale", "firm_cultivation", "brands_and_marketing",
+            "leader_laggard_coordination"} <= topical
+    assert "learn_from_leader" not in topical and "digital_real_integration" not in topical
+    bare = {c["id"] for c in _chosen(CASES["strong_positive"], themes={})}
+    assert bare == {"regional_differentiation", "learn_from_leader", "phase_in_with_reviews",
+                    "strengthen_moderator", "channel_other"}
+    for entry_id in bare:
+        entry = next(e for e in CATALOGUE if e["id"] == entry_id)
+        assert not entry.get("themes")
+
+
+def test_a_digital_core_gets_digital_advice_and_not_cluster_advice():
+    about = {"compet": ("trade",), "ec": ("digital",)}
+    ids = {c["id"] for c in _chosen(CASES["strong_positive"], themes=about)}
+    assert {"digital_real_integration", "digital_infrastructure_and_finance"} <= ids
+    assert not ids & {"clusters_and_scale", "firm_cultivation", "brands_and_marketing"}
+
+
+def test_for_each_entries_read_the_item_themes():
+    """The supply-chain entry goes to a moderator about supply chains, the generic one to
+    the others; a channel's entry follows its mediator's theme, not its column name."""
+    about = {"ec": ("scale_clusters",), "ecpv": ("supply_chain",), "ecpc": (),
+             "tfp": ("innovation",), "innov": ("productivity",)}
+    found = [*CASES["strong_positive"], _mechanism("innov", "strong")]
+    pairs = {(c["id"], c["item"]) for c in _chosen(found, themes=about)}
+    assert ("complexity_with_supply_chain_security", "ecpv") in pairs
+    assert ("strengthen_moderator", "ecpv") not in pairs
+    assert ("channel_innovation", "tfp") in pairs and ("channel_productivity", "innov") in pairs
+
+
+def test_limits_name_what_holds():
+    """{limits} lists the limits of the core evidence that hold, not a generic list."""
+    import dataclasses
+
+    from reporter import api
+    from reporter.render.brief import _limits
+    from reporter.render.i18n import Translator, load_catalogue
+
+    analysis = api.analyse(ROOT / "data" / "provinces_resilience.toml")
+    t = Translator(load_catalogue(list(analysis.template_dirs), "en"), "en",
+                   analysis.config.wording()["en"])
+    results = analysis.results
+    assert _limits(results, t) == "only 29 provinces"
+    core = next(f for f in results.findings if f.key == "core_effect")
+    weak = dataclasses.replace(core, params={**core.params, "weak_instrument": True,
+                                             "few_clusters": False,
+                                             "first_stage_f_cluster": 4.2})
+    other = dataclasses.replace(results, findings=tuple(
+        weak if f is core else f for f in results.findings))
+    assert _limits(other, t) == "a weak instrument, cluster-robust first-stage F 4.2"

@@ -59,3 +59,13 @@ def test_findings_and_recommendations_carry_both_languages(results):
     core = next(f for f in results["findings"] if f["key"] == "core_effect")
     cited = f"{core['params']['estimate']:.3f}"
     assert cited in core["text"]["zh"] and cited in core["text"]["en"]
+
+
+def test_the_schema_knows_every_theme(results):
+    """The study's themes in results.json are the config vocabulary (literals.THEMES)."""
+    from reporter.literals import THEMES
+
+    enum = _schema()["properties"]["study"]["properties"]["themes"]["items"]["enum"]
+    assert tuple(enum) == THEMES
+    assert set(results["study"]["themes"]) <= set(THEMES) and results["study"]["themes"]
+    assert results["study"]["topic"]["en"] and not HAN.search(results["study"]["topic"]["en"])

@@ -232,11 +232,16 @@ def _recommendation_texts(results: Results, config: Config, t: Translator,
     names = {e.entity: e.names[lang] for e in results.status.entities}
     ranking = next((f.params for f in results.findings if f.key == "ranking"), {})
     separator = "、" if lang == "zh" else ", "
+    groups = next((f.params for f in results.findings if f.key == "heterogeneity"), {})
+    column = config.model.heterogeneity or ""
     fill = {"core": config.label(config.model.core, lang),
             "dependent": config.label(config.model.dependent, lang),
-            "region": config.study.region.get(lang),
+            "region": config.study.region.get(lang), "topic": config.topic(lang),
             "leader": names.get(ranking.get("best") or "", ""),
-            "laggards": separator.join(names[e] for e in ranking.get("laggards", ()))}
+            "laggards": separator.join(names[e] for e in ranking.get("laggards", ())),
+            "strongest": config.level_label(column, groups.get("strongest", ""), lang),
+            "weakest": config.level_label(column, groups.get("weakest", ""), lang),
+            "limits": _limits(results, t)}
     numbers = {(f.key, f.variable): i for i, f in enumerate(results.findings, start=1)}
     out: list[str | None] = []
     for chosen in results.recommendations:
@@ -254,6 +259,33 @@ def _recommendation_texts(results: Results, config: Config, t: Translator,
     return out
 
 
+def _limits(results: Results, t: Translator) -> str:
+    """The limits of the core evidence that hold, listed in words ({limits})."""
+    core = next((f.params for f in results.findings if f.key == "core_effect"), None)
+    if core is None:
+        return ""
+    found = []
+    if core.get("few_clusters"):
+        found.append(t("findings.limits.few_clusters", n_clusters=core["n_clusters"]))
+    if core.get("weak_instrument"):
+        found.append(t("findings.limits.weak_instrument",
+                       first_stage_f=fmt.num(core["first_stage_f_cluster"], 1)))
+    if not core.get("endogeneity_holds", True):
+        found.append(t("findings.limits.association"))
+    if not core.get("robust_share", 1.0) >= 0.75:
+        found.append(t("findings.limits.specifications", n_agreeing=core["n_agreeing"],
+                       n_specs=core["n_specs"]))
+    if not found:
+        found.append(t("findings.limits.suggestive"))
+    return ("、" if t.lang == "zh" else ", ").join(found)
+
+
+def themes_named(config: Config, t: Translator) -> str:
+    """The study's themes by their names in the brief's language, or ''."""
+    separator = "、" if t.lang == "zh" else ", "
+    return separator.join(t(f"theme.{name}") for name in config.study_themes())
+
+
 def sentences(results: Results, config: Config,
               template_dirs: Sequence[Path]) -> dict[str, list[dict[str, str] | None]]:
     """Every finding's and recommendation's sentence in both languages, worded as the
@@ -262,7 +294,7 @@ def sentences(results: Results, config: Config,
     findings: list[dict[str, str] | None] = [{} for _ in results.findings]
     advice: list[dict[str, str] | None] = [{} for _ in results.recommendations]
     for lang in LANGUAGES:
-        t = Translator(load_catalogue(template_dirs, lang), lang, config.nouns()[lang])
+        t = Translator(load_catalogue(template_dirs, lang), lang, config.wording()[lang])
         for text, finding in zip(findings, results.findings, strict=True):
             text[lang] = _sentence(finding, results, config, t)
         for i, text in enumerate(_recommendation_texts(results, config, t, rules)):
@@ -302,7 +334,7 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
     the ones drawn before for the same results, catalogue and medium (the preview), not
     drawn again. `export`: write every table to `tables/` beside the charts as CSV and
     XLSX (False when another medium's render of the same brief did)."""
-    t = Translator(load_catalogue(template_dirs, lang), lang, config.nouns()[lang])
+    t = Translator(load_catalogue(template_dirs, lang), lang, config.wording()[lang])
     rules = load_rules(template_dirs)
     order = {key: i for i, key in enumerate(rules.key_messages)}
     key_findings = [f for f in results.findings if f.key in order][:rules.max_key_messages]
@@ -328,11 +360,18 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
                   "year": config.study.year, "illustrative": config.study.illustrative,
                   "issuer": _optional(config.study.issuer, lang),
                   "document_number": config.study.document_number,
+                  "topic": config.topic(lang),
                   "data_cutoff": _optional(config.study.data_cutoff, lang)},
         "data": results.data,
         "key_messages": [_sentence(f, results, config, t) for f in key_findings],
         "findings": [_sentence(f, results, config, t) for f in results.findings],
         "recommendations": _recommendations(results, config, t, rules),
+        "recommendations_intro": (
+            t("findings.recommendations_intro_themes", themes=themes_named(config, t))
+            if config.study_themes() else t("findings.recommendations_intro")),
+        "framing": t("summary.framing_topic" if config.topic(lang) != labels["dependent"]
+                     else "summary.framing", **labels, n=results.data.n_entities,
+                     first=results.status.years[0], last=results.status.years[-1]),
         "tables": tables,
         "charts": _chart_context(charts, _chart_alts(results, config, t, rows), chart_dir,
                                  medium),

@@ -79,9 +79,9 @@ def load_catalogue(template_dirs: Sequence[Path], lang: str) -> dict[str, str]:
 
 # what the entities are called when the study does not say (Config.nouns)
 DEFAULT_NOUNS = {"zh": {"noun": "地区", "nouns": "地区", "Noun": "地区", "Nouns": "地区",
-                        "whole": "全区"},
+                        "whole": "全区", "topic": "区域发展"},
                  "en": {"noun": "region", "nouns": "regions", "Noun": "Region",
-                        "Nouns": "Regions", "whole": "regional"}}
+                        "Nouns": "Regions", "whole": "regional", "topic": "regional development"}}
 NOUN_PLACEHOLDERS = frozenset(DEFAULT_NOUNS["en"])
 
 
