@@ -226,6 +226,10 @@ def conservative(coef: Coefficient) -> tuple[float, str]:
     return max(found, key=lambda pair: pair[0])  # the first of equals: a method's name
 
 
+# the share of the baseline's rows below which a specification is not counted as agreeing
+SAMPLE_SHARE_COUNTED = 0.5
+
+
 def core_facts(models: Mapping[str, ModelResult], core: str, alpha: float,
                max_vif: float | None) -> dict[str, Any]:
     """What the core-effect rules may look at."""
@@ -241,6 +245,11 @@ def core_facts(models: Mapping[str, ModelResult], core: str, alpha: float,
     # agreement is counted over the specifications with the baseline's region and year
     # effects; the others (xtgls, pggls) estimate another thing and are named apart
     counted = [i for i in shown if models[i].entity_effects and models[i].time_effects]
+    # a specification on less than half of the baseline's rows (a lag on sparse years,
+    # instruments with gaps) speaks of another sample: shown, named, not counted
+    base_n = baseline[-1].nobs
+    small = [i for i in counted if models[i].nobs < SAMPLE_SHARE_COUNTED * base_n]
+    counted = [i for i in counted if i not in small]
     robust = [_core(models[i], core) for i in counted]
     same_sign = [c for c in robust if (c.estimate > 0) == sign]
     significant = [c for c in robust if conservative(c)[0] < alpha]
@@ -251,7 +260,8 @@ def core_facts(models: Mapping[str, ModelResult], core: str, alpha: float,
     diagnostics = iv.diagnostics if iv is not None else {}
     return {
         "disagree": [i for i in counted if not agrees(_core(models[i], core))],
-        "other_effects": [i for i in shown if i not in counted],
+        "other_effects": [i for i in shown if i not in counted and i not in small],
+        "small_sample": small, "base_nobs": base_n,
         "endogeneity_checks": checks, "endogeneity_failed": failed,
         "check_results": {i: {"estimate": _core(models[i], core).estimate,
                               "p": conservative(_core(models[i], core))[0]} for i in checks},
@@ -338,6 +348,7 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
         "n_same_sign": facts["n_same_sign"], "n_significant": facts["n_significant"],
         "baseline_significant": facts["baseline_significant"],
         "disagree": facts["disagree"], "other_effects": facts["other_effects"],
+        "small_sample": facts["small_sample"],
         "loo_min": loo["min"] if loo else None, "loo_max": loo["max"] if loo else None,
         "loo_flip": flip}))
 

@@ -23,6 +23,7 @@ from reporter.formats import FORMATS, needs_brief
 from reporter.heap import few_collections
 from reporter.lock import OutputLock
 from reporter.log import LOGGER, run_log
+from reporter.prepare import time_step
 from reporter.results import DataSummary, PrepStep, Results, to_json
 from reporter.workers import Renderer, spare_cores, start_renderer
 from reporter.write import Staging, check_target, inventory, write_failed, write_json
@@ -165,7 +166,8 @@ def analyse(config: Config, timer: Timer, *, rule_dirs: Sequence[Path] | None = 
                        singletons=model.singletons,
                        singletons_dropped=_singletons_dropped(battery.models),
                        missing=config.prepare.missing,
-                       missing_dropped=_main_model_missing(battery.models))
+                       missing_dropped=_main_model_missing(battery.models),
+                       time_step=time_step(panel.frame, panel.entity, panel.time))
     return Results(study=study, data=data, preparation=steps + index_steps, indices=indices,
                    descriptives=battery.descriptives, correlations=battery.correlations,
                    vif=battery.vif, tests=battery.tests, models=battery.models,

@@ -45,16 +45,30 @@ def lag_name(column: str, periods: int = 1) -> str:
     return f"{column}_lag{periods}"
 
 
-def lag(frame: pd.DataFrame, entity: str, time: str, column: str, periods: int = 1) -> pd.Series:
-    """`column` in year t - `periods` of the same entity, matched on the year, never on
-    row order: a first year or a gap year gives NaN."""
+def time_step(frame: pd.DataFrame, entity: str, time: str) -> int:
+    """The panel's period in years: the most common gap between an entity's successive
+    years (1 for annual data, 5 for five-yearly observations; the smaller of equally
+    common ones), 1 when no entity has two years."""
+    order = frame[[entity, time]].sort_values([entity, time], kind="mergesort")
+    gaps = order.groupby(entity, sort=False)[time].diff().dropna()
+    gaps = gaps[gaps > 0]
+    return int(gaps.mode().min()) if len(gaps) else 1
+
+
+def lag(frame: pd.DataFrame, entity: str, time: str, column: str, periods: int = 1,
+        step: int | None = None) -> pd.Series:
+    """`column` `periods` periods earlier for the same entity, a period being `step` years
+    (by default the panel's own, `time_step`: the previous observation of five-yearly data
+    is five years back), matched on the year, never on row order: a first year or a gap
+    gives NaN."""
     if periods < 1:
         raise ValueError(f"periods must be at least 1, not {periods}")
     own = pd.MultiIndex.from_arrays([frame[entity], frame[time]])
     if own.has_duplicates:
         raise ValueError(f"({entity}, {time}) does not identify rows uniquely")
+    step = time_step(frame, entity, time) if step is None else step
     values = pd.Series(frame[column].to_numpy(dtype=float), index=own)
-    wanted = pd.MultiIndex.from_arrays([frame[entity], frame[time] - periods])
+    wanted = pd.MultiIndex.from_arrays([frame[entity], frame[time] - periods * step])
     return pd.Series(values.reindex(wanted).to_numpy(), index=frame.index,
                      name=lag_name(column, periods))
 
@@ -219,15 +233,17 @@ def _derive(frame: pd.DataFrame, panel: Panel, config: Config) -> list[PrepStep]
             fail_where(frame, panel, frame[source] <= 0, key, source, "prepare.log_nonpositive")
             values = np.log(frame[source])
         else:
-            before = lag(frame, entity, time, source)
+            step = time_step(frame, entity, time)
+            before = lag(frame, entity, time, source, step=step)
             if kind == "growth":
-                # name the zero itself: a year t - 1 whose entity also has year t
+                # name the zero itself: a period t - 1 whose entity also has period t
                 cells = pd.MultiIndex.from_arrays([frame[entity], frame[time]])
-                has_next = pd.MultiIndex.from_arrays([frame[entity], frame[time] + 1]).isin(cells)
+                has_next = pd.MultiIndex.from_arrays(
+                    [frame[entity], frame[time] + step]).isin(cells)
                 zero = (frame[source] == 0) & has_next
                 fail_where(frame, panel, zero, key, source, "prepare.zero_denominator")
             values = frame[source] / before - 1 if kind == "growth" else before
-            params |= {"periods": 1, "missing": int(values.isna().sum())}
+            params |= {"periods": 1, "step": step, "missing": int(values.isna().sum())}
         frame[name] = values.to_numpy(dtype=float)
         steps.append(PrepStep(step=kind, column=name, count=int(frame[name].notna().sum()),
                               params=params))

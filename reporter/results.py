@@ -160,6 +160,8 @@ class DataSummary:
     # prepare.missing, and the rows the main two-way model left out for a missing value
     missing: str = "drop"
     missing_dropped: Mapping[str, Any] | None = None
+    # the panel's period in years (prepare.time_step): a lag is one period back
+    time_step: int = 1
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,7 @@ def test_logs_ratios_growth_and_lags(tmp_path):
     kinds = [(s.step, s.column, s.count) for s in steps]
     assert kinds == [("ratio", "share", 10), ("log", "lr", 10), ("growth", "gr", 8),
                      ("lag", "r_lag", 8), ("lag", "lr_lag", 8)]
-    assert steps[2].params == {"source": "r", "periods": 1, "missing": 2}
+    assert steps[2].params == {"source": "r", "periods": 1, "step": 1, "missing": 2}
 
 
 def test_lags_match_year_minus_one_not_the_previous_row(tmp_path):

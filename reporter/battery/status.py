@@ -7,6 +7,7 @@ from itertools import pairwise
 import pandas as pd
 
 from reporter.load import Panel
+from reporter.prepare import time_step
 from reporter.results import EntityStatus, Status
 
 
@@ -47,7 +48,7 @@ def _reported(panel: Panel, column: str, years: pd.Index) -> pd.Series | None:
 def status(panel: Panel, dependent: str, core: str, report_year: int,
            share: str | None = None) -> Status:
     """Yearly mean and range of the dependent, yearly mean of the core, and each entity's
-    level, rank (1 = highest) and change since the previous year in the reporting year;
+    level, rank (1 = highest) and change since the previous period in the reporting year;
     with a `share` column also its regional total and growth by year, each entity's share
     and the Herfindahl-Hirschman index of the shares (sum of squared shares). All of it
     on the data as they are, not as winsorised for estimation."""
@@ -57,7 +58,8 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
     core_mean = by_year[core].mean()
     current = frame[frame[panel.time] == report_year].set_index(panel.entity)[dependent]
     current = current.dropna()  # an entity without a value that year is not ranked
-    previous = frame[frame[panel.time] == report_year - 1].set_index(panel.entity)[dependent]
+    before_year = report_year - time_step(frame, panel.entity, panel.time)  # one period back
+    previous = frame[frame[panel.time] == before_year].set_index(panel.entity)[dependent]
     ranks = current.rank(ascending=False, method="min").astype(int)
     ordered = sorted(current.index, key=lambda e: (ranks[e], e))
     levels = frame.pivot(index=panel.entity, columns=panel.time, values=share) if share \
@@ -72,7 +74,7 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
 
     entities = []
     for e in ordered:
-        now, before = share_of(e, report_year), share_of(e, report_year - 1)
+        now, before = share_of(e, report_year), share_of(e, before_year)
         entities.append(EntityStatus(
             entity=e, names={"zh": panel.entity_name(e, "zh"), "en": panel.entity_name(e, "en")},
             value=float(current[e]), rank=int(ranks[e]),

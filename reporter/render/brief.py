@@ -29,6 +29,7 @@ from reporter.render.tables import (
     Table,
     build_tables,
     core_coefficient,
+    previous_period,
     ranking_table,
     specifications,
 )
@@ -138,6 +139,9 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
                  n_agreeing=p["n_agreeing"])
         if p.get("disagree"):
             text += gap + t("finding.robustness_disagree", models=models_named(p["disagree"]))
+        if p.get("small_sample"):
+            text += gap + t("finding.robustness_small_sample",
+                            models=models_named(p["small_sample"]))
         if p.get("other_effects"):
             text += gap + t("finding.robustness_other_effects",
                             models=models_named(p["other_effects"]))
@@ -210,6 +214,7 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
                  laggard_value=fmt.num(p["laggard_value"]), gap=fmt.num(p["gap"]))
     if finding.key == "concentration":
         return t(f"finding.concentration.{'up' if p['change'] >= 0 else 'down'}",
+                 previous=previous_period(results, t),
                  column=config.label(finding.variable, lang), year=p["year"],
                  hhi=fmt.num(p["hhi"]), change=fmt.num(abs(p["change"])),
                  top=names[p["top"]], top_share=fmt.percent(p["top_share"]))

@@ -318,7 +318,11 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
                          Cell(fmt.coef(c.std_error)), Cell(fmt.pval(c.p_value)),
                          Cell(fmt.pval(wild["p"]) if wild else "—"),
                          Cell(interval), Cell(fmt.integer(model.nobs)))))
-    notes = [t("table.robustness.note", core=config.label(core, t.lang))]
+    step = results.data.time_step
+    lag = (t("table.robustness.lag_year") if step == 1
+           else t("table.robustness.lag_period", step=step))
+    notes = [t("table.robustness.note", core=config.label(core, t.lang), lag=lag)]
+    notes += _sample_note(results, core, t)
     if weak is not None:
         threshold = weak.get("stock_yogo_10")
         notes.append(t("table.robustness.note_weak_iv", f=fmt.num(weak["first_stage_f"], 2),
@@ -358,6 +362,33 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
                        share=f"{100 * loo['share_significant']:.0f}"))
     return Table("robustness", t("table.robustness.title", core=config.label(core, t.lang)),
                  header, tuple(rows), tuple(notes))
+
+
+def previous_period(results: Results, t: Translator) -> str:
+    """What a change is measured from: the year before, or on five-yearly data the
+    previous observation five years earlier ({previous} in the catalogues)."""
+    step = results.data.time_step
+    return (t("period.previous_year") if step == 1
+            else t("period.previous_period", step=step))
+
+
+# the share of the baseline's rows a specification may lose before its table says so
+SAMPLE_LOSS_NOTED = 0.25
+
+
+def _sample_note(results: Results, core: str, t: Translator) -> list[str]:
+    """Which specifications lost more than a quarter of the baseline's rows (a lag or an
+    instrument on sparse years), with their counts: said next to them, not hidden."""
+    ids = {m.id for m in results.models}
+    base = results.model("baseline_controls" if "baseline_controls" in ids else "baseline")
+    short = [m for m in specifications(results, core)
+             if m.nobs < (1 - SAMPLE_LOSS_NOTED) * base.nobs]
+    if not short:
+        return []
+    items = [t("table.robustness.sample_item", model=m.label[t.lang], nobs=fmt.integer(m.nobs),
+               share=f"{100 * m.nobs / base.nobs:.0f}") for m in short]
+    return [t("table.robustness.note_sample", base=fmt.integer(base.nobs),
+              models=("；" if t.lang == "zh" else "; ").join(items))]
 
 
 def marginal_effects_table(model: ModelResult, config: Config, t: Translator) -> Table:
@@ -507,9 +538,11 @@ def ranking_table(results: Results, config: Config, t: Translator,
     share_label = config.label(status.share_column or "", t.lang)
     level = status.variable or config.model.dependent  # in levels (Config.level_of)
     unit = config.unit(level, t.lang)
+    previous = previous_period(results, t)
     header = tuple(Cell(fmt.with_unit(t(f"table.ranking.{c}", year=status.report_year,
-                                        column=share_label), unit if c == "value" else None,
-                                      t.lang), kind="head") for c in columns)
+                                        column=share_label, previous=previous),
+                                      unit if c == "value" else None, t.lang), kind="head")
+                   for c in columns)
     rows = []
     shown = list(status.entities) if full else shown_entities(status, config.status.focus)
     for e in shown:
@@ -521,7 +554,7 @@ def ranking_table(results: Results, config: Config, t: Translator,
         if status.share_column:
             cells += [Cell(fmt.percent(e.share)), Cell(fmt.points(e.share_change))]
         rows.append(Row(tuple(cells)))
-    notes = [t("table.ranking.note")]
+    notes = [t("table.ranking.note", previous=previous)]
     if None in shown:
         notes.append(t("table.ranking.note_short", ends=RANKING_ENDS, n=len(status.entities),
                        file=f"tables/ranking_{t.lang}.csv"))
