@@ -5,6 +5,7 @@ random effects still estimate it; the tables say so; only an absorbed core stops
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -77,3 +78,21 @@ def test_random_effects_with_a_time_invariant_regressor_against_plm(sample):
         assert se[j] == pytest.approx(float(fx["std_error"][name]), rel=1e-8), name
     assert [fit.sigma2_idios, fit.sigma2_indiv] == pytest.approx(
         [float(v) for v in fx["sigma2"]], rel=1e-8)
+
+
+def test_general_fgls_leaves_out_what_the_within_transformation_removes():
+    """plm::pggls(model = "within") on plm::Wages: education and sex do not vary within a
+    worker, so they have no coefficient; the others equal plm's (fixture made by
+    tests/reference/make_absorbed.R)."""
+    from reporter.battery.fgls import fit_pggls
+
+    fx = json.loads((ROOT / "tests/reference/fixtures/absorbed/pggls.json").read_text())
+    frame = pd.read_csv(ROOT / "tests/corpus/wages/panel.csv")
+    design = PanelDesign.from_frame(frame, "worker", "year")
+    model = fit_pggls(frame, design, "lwage", ["wks", "exp", "ed", "fem", "union", "married",
+                                               "south", "smsa"])
+    assert model.diagnostics["absorbed"] == ["ed", "fem"]
+    assert list(model.coefficients) == list(fx["estimate"])
+    for name, coef in model.coefficients.items():
+        assert coef.estimate == pytest.approx(float(fx["estimate"][name]), rel=1e-8), name
+        assert coef.std_error == pytest.approx(float(fx["std_error"][name]), rel=1e-8), name

@@ -27,25 +27,9 @@ MAX_PAGES = 20
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
 # Reporter bugs these real panels show, each to be fixed in reporter/ (strict: a fix makes
-# the test pass, and the mark must then go).
-EXP_SINGULAR = (
-    "reporter bug: years of experience (exp) rise by one a year for every worker, so they are "
-    "collinear with the worker and year effects; the two-way FE models absorb exp as they "
-    "should, but selection() in reporter/battery/selection.py fits the entity FE with year "
-    "dummies for the Hausman test with year dummies (fe_years = estimate(...)) outside its "
-    "try block, and check_rank stops the whole run with exit 3: 'Model fe_entity cannot be "
-    "estimated: the design is singular. The problem variable(s): exp'")
-RE_BETWEEN_DF = (
-    "and then: on a balanced panel random_effects() (reporter/battery/selection.py) leaves the "
-    "regressors the within model absorbs (ed, fem) out of K in the between regression's "
-    "df N-K-1, while plm counts them (they are identified between workers): sigma2_indiv "
-    "0.077406 against plm's 0.077682, coefficients off by up to 0.6%")
-XFAIL = {
-    ("wages", "run"): EXP_SINGULAR,
-    ("wages", "baseline"): EXP_SINGULAR,
-    ("wages", "baseline_controls"): EXP_SINGULAR,
-    ("wages", "re"): f"{EXP_SINGULAR}; {RE_BETWEEN_DF}",
-}
+# the test pass, and the mark must then go). None open: the wages study's singular Hausman
+# design and plm's between df with absorbed regressors were fixed.
+XFAIL: dict[tuple[str, str], str] = {}
 
 
 def _expect_failure(request, study: str, what: str) -> None:

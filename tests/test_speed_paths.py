@@ -368,6 +368,23 @@ def test_leave_one_out_closed_form_equals_refits(n_e, n_t, seed):
             assert fast[dropped][key] == pytest.approx(slow[key], rel=1e-10), (dropped, key)
 
 
+def test_leave_one_out_closed_form_leaves_out_a_time_invariant_control():
+    """A control the entity effects absorb (education in a wage panel) has no coefficient
+    in any run: the closed form drops it as the refits do, and still answers."""
+    from reporter.battery import robustness
+    from reporter.config import ModelConfig
+
+    frame = _balanced(9, 6, 8)
+    frame["fixed"] = frame["id"].str[1:].astype(int) * 0.7  # constant within entities
+    model = ModelConfig(dependent="y", core="x0", controls=("x1", "fixed", "x2"))
+    fast = robustness._balanced_runs(frame, "id", "year", model)
+    assert fast is not None and len(fast) == 9
+    for dropped in sorted(frame["id"].unique()):
+        slow = robustness._refit_without(frame, "id", "year", model, dropped)
+        for key in ("estimate", "std_error", "p_value"):
+            assert fast[dropped][key] == pytest.approx(slow[key], rel=1e-10), (dropped, key)
+
+
 def test_leave_one_out_unbalanced_or_incomplete_panels_are_refitted():
     from reporter.battery import robustness
     from reporter.config import ModelConfig

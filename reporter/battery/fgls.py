@@ -18,7 +18,14 @@ from scipy import linalg
 from reporter import messages
 from reporter.battery.demean import demean_entity
 from reporter.battery.dist import chi2_sf
-from reporter.battery.panel import CONST, PanelDesign, check_rank, coefficient_table
+from reporter.battery.panel import (
+    CONST,
+    PanelDesign,
+    absorbed,
+    check_rank,
+    coefficient_table,
+    spread,
+)
 from reporter.errors import EstimationError
 from reporter.results import ModelResult
 
@@ -202,6 +209,13 @@ def fit_pggls(
     both = np.column_stack([y_raw, frame[regressors].to_numpy(dtype=float)])
     within = demean_entity(both, design.entity, n_entities)
     y, x = within[:, 0], within[:, 1:]
+    # a time-invariant control has no within variation: left out, as the FE models do
+    gone = absorbed(spread(both[:, 1:]), x)
+    if gone.size and gone[0]:
+        raise EstimationError("estimate.core_absorbed", model=model_id, variable=regressors[0])
+    omitted = [n for n, g in zip(regressors, gone, strict=True) if g]
+    regressors = [n for n, g in zip(regressors, gone, strict=True) if not g]
+    x = x[:, ~gone]
     nobs, k = x.shape
     if nobs <= k:
         raise EstimationError("estimate.too_few_rows", model=model_id, nobs=nobs, needed=k + 1)
@@ -256,5 +270,6 @@ def fit_pggls(
             "omega_indefinite": min_eigenvalue < -eps,
             "ssr": ssr,
             "balanced": bool(seen.all()),
+            **({"absorbed": omitted} if omitted else {}),
         },
     )

@@ -13,8 +13,10 @@ from reporter.battery.panel import (
     STATA_CLUSTER,
     PanelDesign,
     PanelFit,
+    absorbed,
     coefficient_table,
     estimate,
+    spread,
     to_result,
 )
 from reporter.config import ModelConfig
@@ -191,6 +193,13 @@ def _balanced_runs(frame: pd.DataFrame, entity: str, time: str,
     z[design.entity, design.time] = data
     z -= z.mean(axis=1, keepdims=True)
     z -= z.mean(axis=0, keepdims=True)  # = x - x̄_i. - x̄_.t + x̄ for a balanced panel
+    # controls the effects absorb have no coefficient (as in estimate): left out here too
+    gone = absorbed(spread(data[:, 1:]), z.reshape(n * t, -1)[:, 1:])
+    if gone.any():
+        if gone[0]:
+            return None  # the core itself: the refit names it
+        z = z[..., np.concatenate([[True], ~gone])]
+        k_model -= int(gone.sum())
     cross = np.einsum("ntm,ntp->nmp", z, z)
     total = cross.sum(axis=0)
     factor = STATA_CLUSTER.factor(nobs, clusters, k_model)

@@ -85,10 +85,10 @@ def random_effects(frame: pd.DataFrame, design: PanelDesign, dependent: str,
         zb = zm[:, keep]
         coef, *_ = np.linalg.lstsq(zb, ym, rcond=None)
         quad = float(t_i[0] * ((ym - zb @ coef) ** 2).sum())
-        # K counts the slopes both regressions identify: plm leaves out the between-aliased
-        # ones (year dummies) and those the within model absorbs (time-invariant ones)
-        identified = keep[1:] & np.isin(regressors, within.names)
-        m_nu = n_e - int(identified.sum()) - 1
+        # K counts the slopes the between regression identifies (lm's non-aliased ones):
+        # not a column collinear with others there (a firm mean of a regressor), but a
+        # time-invariant one the within model absorbs, which varies between entities
+        m_nu = n_e - int(np.linalg.matrix_rank(zb))
         m_eta = t_i[0] * m_nu
     else:
         a = (zm * t_i[:, None]).T @ zm           # Z_B'Z_B  (Between rows repeated T_i times)
@@ -234,9 +234,11 @@ def selection(frame: pd.DataFrame, design: PanelDesign, dependent: str,
                   entity_effects=True, time_effects=False)
     re = random_effects(frame, design, dependent, regressors)
     with_years, years = _year_dummies(frame, design)
-    fe_years = estimate(with_years, design, dependent, [*regressors, *years],
-                        model_id="fe_entity", entity_effects=True, time_effects=False)
     try:
+        # a regressor that entity and year effects absorb together (experience, which
+        # rises by one a year for everyone) makes this design singular: no test, as plm
+        fe_years = estimate(with_years, design, dependent, [*regressors, *years],
+                            model_id="fe_entity", entity_effects=True, time_effects=False)
         re_years = random_effects(with_years, design, dependent, [*regressors, *years])
         hausman_years = hausman(fe_years, re_years, list(fe_years.names))
     except (linalg.LinAlgError, EstimationError):

@@ -3,7 +3,9 @@
 ## behind sigma^2_nu absorbs: plm::Grunfeld with size = the firm's mean of value, balanced
 ## and unbalanced (firm 3 after 1950 left out).  Run from the repository root:
 ##     Rscript tests/reference/make_absorbed.R
-## Writes tests/reference/fixtures/absorbed/re.json (plm's coefficients and classical SEs).
+## Writes tests/reference/fixtures/absorbed/re.json (plm's coefficients and classical SEs),
+## and pggls.json: plm::pggls(model = "within") on the corpus's plm::Wages, whose within
+## transformation removes the time-invariant ed and fem (no coefficient for them).
 suppressPackageStartupMessages({ library(plm); library(jsonlite) })
 f <- read.csv(file.path("tests", "reference", "data", "grunfeld.csv"))
 f$size <- ave(f$value, f$firm)
@@ -18,3 +20,14 @@ for (name in names(samples)) {
                       sigma2 = as.list(sprintf("%.17g", m$ercomp$sigma2)))
 }
 writeLines(toJSON(out, auto_unbox = TRUE, pretty = TRUE), file.path("tests", "reference", "fixtures", "absorbed", "re.json"))
+
+w <- read.csv(file.path("tests", "corpus", "wages", "panel.csv"))
+g <- pggls(lwage ~ wks + exp + ed + fem + union + married + south + smsa,
+           data = pdata.frame(w, index = c("worker", "year")), model = "within")
+writeLines(toJSON(list(source = "plm::Wages (tests/corpus/wages/panel.csv)",
+                       formula = "lwage ~ wks + exp + ed + fem + union + married + south + smsa",
+                       plm = as.character(packageVersion("plm")),
+                       estimate = as.list(sprintf("%.17g", coef(g))) |> setNames(names(coef(g))),
+                       std_error = as.list(sprintf("%.17g", sqrt(diag(vcov(g))))) |> setNames(names(coef(g)))),
+                  auto_unbox = TRUE, pretty = TRUE),
+           file.path("tests", "reference", "fixtures", "absorbed", "pggls.json"))
