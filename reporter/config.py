@@ -71,6 +71,7 @@ ENTITY_NOUNS: tuple[tuple[frozenset[str], str, str], ...] = (
 
 
 # the label of a derived column without one of its own, from its source(s)' labels
+_LOG = re.compile(r"对数|\blog\b|\bln\b|^ln_|^log_", re.I)
 DERIVED_LABELS = {"log": {"zh": "{0}（对数）", "en": "{0} (log)"},
                   "growth": {"zh": "{0}增长率", "en": "growth of {0}"},
                   "lag": {"zh": "{0}（滞后一期）", "en": "{0} (t−1)"},
@@ -81,16 +82,17 @@ DERIVED_LABELS = {"log": {"zh": "{0}（对数）", "en": "{0} (log)"},
 # cities, 全国 for the provinces (省（区、市）), else by the region's own suffix
 _WHOLE = (("自治区", "全区", "regional"), ("省", "全省", "provincial"),
           ("市", "全市", "municipal"), ("县", "全县", "county"), ("区", "全区", "regional"))
-_PROVINCES = {"省", "省份", "省区市", "省（区、市）", "省(区、市)"}
+_PROVINCES = {"省", "省份", "省区市", "省（区、市）", "省(区、市)", "州"}  # a country's parts
 
 
 def _whole(region: str, noun: str) -> tuple[str, str]:
-    """{whole} in Chinese and English (全省 / provincial …); 全区 / regional when unsure."""
+    """{whole} in Chinese and English: 全国 / national over a country's provinces or
+    states, else by the region's suffix (全省 / provincial …), else 全部… / overall."""
     if noun.strip() in _PROVINCES:
         return "全国", "national"
     region = region.strip()
     return next(((zh, en) for suffix, zh, en in _WHOLE if region.endswith(suffix)),
-                ("全区", "regional"))
+                (f"全部{noun.strip()}", "overall"))
 
 
 def _plural(noun: str) -> str:
@@ -345,6 +347,17 @@ class Config:
         return {lang: {**nouns, "topic": self.topic(lang)}
                 for lang, nouns in self.nouns().items()}
 
+    def is_log(self, variable: str) -> bool:
+        """Whether the variable is a natural log: made by `prepare.log`, or labelled or
+        measured as one ("(log)", "对数", "ln"), so effects can be read in per cent."""
+        if variable in self.prepare.log:
+            return True
+        var = self.variables.get(variable)
+        labels = (var.label, var.unit) if var is not None else ()
+        texts = [variable, *(label.get(lang) for label in labels if label is not None
+                             for lang in ("zh", "en"))]
+        return any(_LOG.search(text) for text in texts)
+
     def level_of(self, variable: str) -> str:
         """The column a reader compares across entities and years: for a log made by
         `prepare.log`, its source (in levels, with its unit); else the variable itself."""
@@ -380,8 +393,13 @@ class Config:
         return found.get(lang) if found is not None else str(value)
 
     def better(self, variable: str) -> str:
-        var = self.variables.get(variable)
-        return var.better if var is not None else "neither"
+        """Which way `variable` is good: its own `better`, else that of the column a log
+        was made from (`prepare.log`), else neither."""
+        for name in dict.fromkeys((variable, self.level_of(variable))):
+            var = self.variables.get(name)
+            if var is not None and var.better != "neither":
+                return var.better
+        return "neither"
 
     def lever(self, variable: str) -> bool:
         var = self.variables.get(variable)

@@ -8,6 +8,7 @@ stage yields keys, grades and parameters; the wording lives in the message catal
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -105,7 +106,7 @@ def load_rules(dirs: Sequence[Path] = DEFAULT_RULE_DIRS) -> Rules:
 
 # what a recommendation's zh and en may name (render.brief fills them, localised)
 RECOMMENDATION_PLACEHOLDERS = ("core", "dependent", "region", "leader", "laggards", "item",
-                               "strongest", "weakest", "limits", "topic")
+                               "strongest", "weakest", "limits", "topic", "noun", "nouns")
 _ID = re.compile(r"[a-z0-9_]+")
 
 
@@ -133,7 +134,8 @@ def _check_recommendation(entry: Any, file: Path, number: int) -> None:
             raise _bad(file, f"{where}.{lang}", "is missing: give the text in both languages",
                        "缺失：请给出两种语言的文本")
         found[lang] = check_message(text, file, f"{where}.{lang}", RECOMMENDATION_PLACEHOLDERS)
-    if found["zh"] != found["en"]:
+    nouns = {"noun", "nouns"}  # Chinese has one form where English has two
+    if found["zh"] - nouns != found["en"] - nouns:
         zh, en = sorted(found["zh"]), sorted(found["en"])
         raise _bad(file, where, f"zh uses {zh} and en {en}: use the same placeholders in both",
                    f"zh 使用 {zh}，en 使用 {en}：两种语言须使用相同的占位符")
@@ -337,7 +339,8 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
     warnings = [name for name in rules.warnings if facts[name]]
     out: list[Finding] = [Finding(
         key="core_effect", grade=_grade(rules, "core_effect", facts), model=facts["model"],
-        variable=core, params={**facts, "warnings": warnings})]
+        variable=core, params={**facts, "warnings": warnings,
+                               **in_percent(facts["estimate"], config)})]
 
     loo = (sensitivity or {}).get("leave_one_out")
     flip = None  # the entity whose removal changes the sign, when the range crosses zero
@@ -347,6 +350,7 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
         "n_specs": facts["n_specs"], "n_agreeing": facts["n_agreeing"],
         "n_same_sign": facts["n_same_sign"], "n_significant": facts["n_significant"],
         "baseline_significant": facts["baseline_significant"],
+        "p": facts["p"], "p_conservative": facts["p_conservative"],
         "disagree": facts["disagree"], "other_effects": facts["other_effects"],
         "small_sample": facts["small_sample"],
         "loo_min": loo["min"] if loo else None, "loo_max": loo["max"] if loo else None,
@@ -432,6 +436,30 @@ def _sign(value: float) -> str:
     return "positive" if value > 0 else "negative"
 
 
+def in_percent(estimate: float, config: Config) -> dict[str, Any]:
+    """The core's coefficient read in per cent where the model is in logs: an elasticity
+    (both logs), the per-cent change of the dependent per unit of the core (dependent in
+    logs, exact: 100·(e^b − 1)), or the change of the dependent per 10% more of the core
+    (core in logs: b·ln 1.1); nothing when neither is a log (Config.is_log)."""
+    log_y, log_x = config.is_log(config.model.dependent), config.is_log(config.model.core)
+    if log_y and log_x:
+        return {"percent_kind": "elasticity", "percent_size": estimate}
+    if log_y:
+        return {"percent_kind": "semi", "percent_size": 100 * math.expm1(estimate)}
+    if log_x:
+        return {"percent_kind": "log_core", "percent_size": estimate * math.log(1.1)}
+    return {}
+
+
+def _effect(direction: str | None, better: str) -> str:
+    """A coefficient's sign read against the dependent's good direction: "favourable"
+    (raising the core goes with a better dependent), "adverse", or "neutral" when the
+    study does not say which way the dependent is good."""
+    if better not in ("higher", "lower") or direction is None:
+        return "neutral"
+    return "favourable" if (direction == "positive") == (better == "higher") else "adverse"
+
+
 def recommendation_facts(found: Sequence[Finding]) -> dict[str, Any]:
     """The facts a recommendation's `when` may use: the core finding as `core`, the
     moderators/mediators by name, `heterogeneity`, `ranking` and `trend`."""
@@ -457,10 +485,17 @@ def recommendations(found: Sequence[Finding], rules: Rules,
     facts["study"] = config.study.id
     facts["themes"] = list(config.study_themes())
     # may advice say raise or expand it? (variables.<name>.lever) what is it about?
+    # which way the dependent is good turns a sign into a gain or a loss
+    better = config.better(config.model.dependent)
     if "core" in facts:
         core = config.model.core
         facts["core"] = {**facts["core"], "lever": config.lever(core),
-                         "themes": list(config.themes(core))}
+                         "themes": list(config.themes(core)),
+                         "effect": _effect(facts["core"].get("direction"), better)}
+    if facts.get("trend"):
+        change = facts["trend"].get("change", 0.0)
+        facts["trend"] = {**facts["trend"], "worsening": (better == "higher" and change < 0)
+                          or (better == "lower" and change > 0)}
     for family in ("moderation", "mechanism"):
         facts[family] = {name: {**item, "lever": config.lever(name),
                                 "themes": list(config.themes(name))}

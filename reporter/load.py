@@ -27,6 +27,7 @@ from reporter.errors import InputError
 
 MIN_ENTITIES = 2
 MIN_PERIODS = 3
+MIN_YEAR, MAX_YEAR = 1000, 2999  # the time column holds four-digit years
 _ENCODINGS = ("utf-8-sig", "gb18030")
 # the yearbook's "not available" and "negligible" marks and the usual spreadsheet ones; an
 # empty cell is always missing. Compared after NFKC (so "…" is "...", "－" is "-"), lower case
@@ -414,6 +415,10 @@ def load_panel(config: Config) -> Panel:
 
     n_entities = out[spec.entity].nunique()
     n_periods = out[spec.time].nunique()
+    first, last = int(out[spec.time].min()), int(out[spec.time].max())
+    if not (first >= MIN_YEAR and last <= MAX_YEAR):  # 81 for 1981, or a period index
+        raise InputError("load.not_years", file=path, column=spec.time, first=first,
+                         last=last, low=MIN_YEAR, high=MAX_YEAR)
     if n_entities < MIN_ENTITIES:
         raise InputError("load.too_few_entities", file=path, column=spec.entity,
                          found=n_entities, needed=MIN_ENTITIES)
@@ -426,10 +431,16 @@ def load_panel(config: Config) -> Panel:
                          last=int(out[spec.time].max()))
 
     names: dict[str, dict[str, str]] = {}
+    nouns = config.nouns()
+    for key in dict.fromkeys(out[spec.entity].astype(str)):
+        if key.isdigit():  # a code (state 9, county 119): printed with the entity noun
+            names[key] = {"zh": f"{key}号{nouns['zh']['noun']}",
+                          "en": f"{nouns['en']['Noun']} {key}"}
     if spec.entity_names_en:
         english = frame.loc[out.index, spec.entity_names_en].astype(str).str.strip()
         for key, en in zip(out[spec.entity], english, strict=True):
-            names.setdefault(key, {"zh": key, "en": en})
+            if key not in names or key.isdigit():
+                names[key] = {"zh": names.get(key, {}).get("zh", key), "en": en}
     else:  # Chinese places by their official English names (reporter/places.tsv)
         from reporter.places import english_name
 

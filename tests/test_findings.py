@@ -132,7 +132,7 @@ def test_key_message_numbers_match_results_json(tmp_path, study):
                 continue
             if isinstance(value, float):
                 allowed |= {fmt.num(value), fmt.num(value, 1), fmt.coef(value, 3),
-                            fmt.p_clause(value).split()[-1]}
+                            fmt.coef(value, 2), fmt.p_clause(value).split()[-1]}
             elif isinstance(value, int):
                 allowed.add(str(value))
     for lang in ("zh", "en"):
@@ -243,10 +243,17 @@ def test_robustness_counts_sign_and_significance_apart(city, lang):
     weak = dataclasses.replace(found, params={**p, "baseline_significant": False,
                                               "n_same_sign": 6, "n_significant": 0,
                                               "loo_min": -0.05, "loo_max": 0.2,
-                                              "loo_flip": results.status.entities[0].entity})
+                                              "loo_flip": results.status.entities[0].entity,
+                                              "p": 0.3})
     text = _sentence(weak, results, config, t)
     assert ("not significant" in text) if lang == "en" else ("并不显著" in text)
     assert results.status.entities[0].names[lang] in text
+    # significant by its clustered p but not by the most conservative one: said so, as the
+    # key message before it printed the clustered p
+    mixed = dataclasses.replace(weak, params={**weak.params, "p": 0.03, "p_conservative": 0.063})
+    text = _sentence(mixed, results, config, t)
+    assert ("not by its most conservative p-value (p = 0.063)" in text if lang == "en"
+            else "按最保守的 p 值（p = 0.063）并不显著" in text), text
 
 
 def test_a_hausman_statistic_outside_its_domain_gets_no_p_value():

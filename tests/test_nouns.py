@@ -50,3 +50,40 @@ def test_every_sentence_uses_the_noun(tmp_path):
     assert "region" in default("table.regression.entity_fe").lower()
     for key, text in catalogue.items():  # no bare "region(s)" left for the entities
         assert " regions " not in f" {text} ", key
+
+
+def _coded(tmp_path, years_from: int = 2013):
+    """The sample panel with its cities as numeric codes (1..12) and years from
+    `years_from`, the config naming the entities counties."""
+    import pandas as pd
+
+    frame = pd.read_csv(write_study(tmp_path / "src", MODEL).parent / "panel.csv")
+    codes = {c: str(i) for i, c in enumerate(sorted(frame["city"].unique()), start=1)}
+    frame["city"] = frame["city"].map(codes)
+    frame["year"] = frame["year"] - 2013 + years_from
+    path = write_study(tmp_path, MODEL, frame)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "year = 2023", f'year = {years_from + 10}\nentities = {{ zh = "县", en = "county" }}'),
+        encoding="utf-8")
+    return path
+
+
+def test_numeric_codes_are_printed_with_the_noun(tmp_path):
+    """Issue 21: 'In 1987, 119 had the highest …' reads as a number; 'County 119' and
+    '119号县' do not."""
+    from reporter.load import load_panel
+
+    panel = load_panel(load_config(_coded(tmp_path)))
+    assert panel.entity_name("7", "en") == "County 7"
+    assert panel.entity_name("7", "zh") == "7号县"
+
+
+def test_two_digit_years_are_refused_with_what_to_do(tmp_path):
+    from reporter.errors import InputError
+    from reporter.load import load_panel
+
+    with pytest.raises(InputError) as info:
+        load_panel(load_config(_coded(tmp_path, years_from=81)))
+    assert info.value.key == "load.not_years" and info.value.exit_code == 2
+    assert "81" in info.value.message("en") and "four-digit" in info.value.message("en")
+    assert "四位数年份" in info.value.message("zh")

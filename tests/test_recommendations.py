@@ -19,7 +19,7 @@ from reporter.results import Finding
 from tests.studies import ROOT
 
 ALLOWED = {"core", "dependent", "region", "leader", "laggards", "item", "strongest", "weakest",
-           "limits", "topic"}
+           "limits", "topic", "noun", "nouns"}
 GRADED = ("strong", "suggestive")
 SCALE_UP = {"clusters_and_scale", "firm_cultivation", "digital_real_integration",
             "innovation_capacity", "finance_for_growth", "openness_and_investment",
@@ -196,7 +196,7 @@ def test_every_entry_is_complete_and_ids_are_unique():
 def test_placeholders_are_allowed_and_match(entry):
     zh, en = _placeholders(entry["zh"]), _placeholders(entry["en"])
     assert zh <= ALLOWED and en <= ALLOWED, (zh, en)
-    assert zh == en
+    assert zh - {"noun", "nouns"} == en - {"noun", "nouns"}
     assert all(field for field in zh | en), "empty {} placeholder"
     if "item" in zh:
         assert entry.get("for_each"), "{item} is only filled in for_each entries"
@@ -412,3 +412,50 @@ def test_limits_name_what_holds():
     other = dataclasses.replace(results, findings=tuple(
         weak if f is core else f for f in results.findings))
     assert _limits(other, t) == "a weak instrument, cluster-robust first-stage F 4.2"
+
+
+def _better(better: str):
+    """The default study's config (levers and themes as THEMES) with the dependent good
+    the given way."""
+    import dataclasses
+    from types import MappingProxyType
+
+    config = _with_levers(LEVERS)
+    variables = dict(config.variables)
+    variables["compet"] = dataclasses.replace(variables["compet"], better=better)
+    return dataclasses.replace(config, variables=MappingProxyType(variables))
+
+
+def test_a_sign_is_read_against_which_way_the_dependent_is_good():
+    """Corpus: more arrests with less crime is the aim, not a reason to review policy; a
+    dependent with no good direction gets no advice to raise or review anything."""
+    falling = [_core("strong", "negative"), *_context(change=0.1)]
+    lower = {c["id"] for c in recommendations(falling, RULES, _better("lower"))}
+    assert "raise_core_to_reduce" in lower
+    assert not lower & {"review_negative_core", "review_adverse_core", "structure_when_negative"}
+    assert "diversify_products_and_markets" in lower  # a rising crime rate is a worsening
+    higher = {c["id"] for c in recommendations(falling, RULES, _better("higher"))}
+    assert {"review_negative_core", "structure_when_negative"} <= higher
+    assert "raise_core_to_reduce" not in higher
+    rising = [_core("strong", "positive"), *_context(change=0.1)]
+    adverse = {c["id"] for c in recommendations(rising, RULES, _better("lower"))}
+    assert "review_adverse_core" in adverse and not adverse & SCALE_UP
+    for found in (falling, rising):
+        neutral = {c["id"] for c in recommendations(found, RULES, _better("neither"))}
+        assert "neutral_relationship" in neutral
+        assert not neutral & (SCALE_UP | {"review_negative_core", "review_adverse_core",
+                                          "raise_core_to_reduce", "test_before_scaling"})
+
+
+def test_long_lists_of_lagging_entities_are_cut():
+    from reporter.render.brief import _listed
+    from reporter.render.i18n import Translator, load_catalogue
+
+    names = [f"e{i}" for i in range(12)]
+    en = Translator(load_catalogue([DEFAULT_TEMPLATES], "en"), "en")
+    zh = Translator(load_catalogue([DEFAULT_TEMPLATES], "zh"), "zh",
+                    {"noun": "县", "nouns": "县", "Noun": "县", "Nouns": "县", "whole": "全省",
+                     "topic": "t"})
+    assert _listed(names, en) == "e0, e1, e2, e3, e4 and others, 12 in all"
+    assert _listed(names, zh) == "e0、e1、e2、e3、e4等 12 个县"
+    assert _listed(names[:5], en) == "e0, e1, e2, e3, e4"

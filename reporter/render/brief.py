@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from reporter.render.charts import (
     marginal_effects_chart,
     status_chart,
     status_charts_screen,
+    use_dots,
 )
 from reporter.render.export import export_tables
 from reporter.render.html import render_html
@@ -122,6 +124,8 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
                             checks=models_named(p["endogeneity_failed"], with_p=True))
         elif reading:
             text += gap + t("finding.endogeneity_untested", **labels)
+        if finding.grade != "none":  # an estimate on logs, read in per cent
+            text += _in_percent(p, config, t)
         if p.get("p_method") not in (None, "reported", "cluster"):
             text += gap + t(f"finding.conservative.{p['p_method']}",
                             p_clause=fmt.p_clause(p["p_conservative"]))
@@ -133,7 +137,10 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
     if finding.key == "robustness":
         # sign and significance counted apart, relative to the baseline's own significance
         which = "significant" if p.get("baseline_significant", True) else "not_significant"
+        if which == "not_significant" and p.get("p", 1.0) < config.report.significance:
+            which = "not_significant_conservative"  # the reader saw p < 0.05 just before
         text = t(f"finding.robustness_counts.{which}", **labels, n_specs=p["n_specs"],
+                 p_clause=fmt.p_clause(p.get("p_conservative", 1.0)),
                  n_same_sign=p.get("n_same_sign", p["n_agreeing"]),
                  n_significant=p.get("n_significant", p["n_agreeing"]),
                  n_agreeing=p["n_agreeing"])
@@ -146,8 +153,8 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
             text += gap + t("finding.robustness_other_effects",
                             models=models_named(p["other_effects"]))
         if p["loo_min"] is not None:
-            text += gap + t("finding.robustness_loo", low=fmt.num(p["loo_min"]),
-                            high=fmt.num(p["loo_max"]))
+            text += gap + t("finding.robustness_loo", low=fmt.coef(p["loo_min"], 3),
+                            high=fmt.coef(p["loo_max"], 3))
             if p.get("loo_flip"):
                 text += gap + t("finding.robustness_loo_flip", entity=names.get(
                     p["loo_flip"], p["loo_flip"]))
@@ -199,7 +206,9 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
     if finding.key in ("trend", "ranking"):  # the status facts: in levels
         labels = {**labels, "dependent": config.label(finding.variable, lang)}
     if finding.key == "trend":
-        text = t(f"finding.trend.{'up' if p['change'] >= 0 else 'down'}", **labels,
+        # "a gain" only where higher is better; a rising crime rate merely increases
+        up = "up" if config.better(finding.variable) == "higher" else "up_plain"
+        text = t(f"finding.trend.{up if p['change'] >= 0 else 'down'}", **labels,
                  first_year=p["first_year"], last_year=p["last_year"], first=fmt.num(p["first"]),
                  last=fmt.num(p["last"]), change=fmt.num(p["change"]))
         matched, first_n, last_n = p.get("n_matched"), p.get("n_first"), p.get("n_last")
@@ -213,7 +222,10 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
                  leader_value=fmt.num(p["leader_value"]), laggard=names[p["laggard"]],
                  laggard_value=fmt.num(p["laggard_value"]), gap=fmt.num(p["gap"]))
     if finding.key == "concentration":
-        return t(f"finding.concentration.{'up' if p['change'] >= 0 else 'down'}",
+        # a change that rounds to nothing is no change ("down 0.000")
+        way = ("same" if fmt.num(abs(p["change"])) == fmt.num(0.0)
+               else "up" if p["change"] > 0 else "down")
+        return t(f"finding.concentration.{way}",
                  previous=previous_period(results, t),
                  column=config.label(finding.variable, lang), year=p["year"],
                  hhi=fmt.num(p["hhi"]), change=fmt.num(abs(p["change"])),
@@ -239,14 +251,16 @@ def _recommendation_texts(results: Results, config: Config, t: Translator,
     separator = "、" if lang == "zh" else ", "
     groups = next((f.params for f in results.findings if f.key == "heterogeneity"), {})
     column = config.model.heterogeneity or ""
-    fill = {"core": config.label(config.model.core, lang),
-            "dependent": config.label(config.model.dependent, lang),
+    # advice speaks of the things themselves: "probability of arrest", not "(log)"
+    fill = {"core": _LOG_MARK.sub("", config.label(config.model.core, lang)),
+            "dependent": _LOG_MARK.sub("", config.label(config.model.dependent, lang)),
             "region": config.study.region.get(lang), "topic": config.topic(lang),
             "leader": names.get(ranking.get("best") or "", ""),
-            "laggards": separator.join(names[e] for e in ranking.get("laggards", ())),
+            "laggards": _listed([names[e] for e in ranking.get("laggards", ())], t),
             "strongest": config.level_label(column, groups.get("strongest", ""), lang),
             "weakest": config.level_label(column, groups.get("weakest", ""), lang),
-            "limits": _limits(results, t)}
+            "limits": _limits(results, t),
+            "noun": t.nouns["noun"], "nouns": t.nouns["nouns"]}
     numbers = {(f.key, f.variable): i for i, f in enumerate(results.findings, start=1)}
     out: list[str | None] = []
     for chosen in results.recommendations:
@@ -262,6 +276,36 @@ def _recommendation_texts(results: Results, config: Config, t: Translator,
             text += t("findings.rests_on", numbers=separator.join(map(str, cited)))
         out.append(text)
     return out
+
+
+_LOG_MARK = re.compile(r"\s*(\((natural )?log\)|（对数）|\(对数\))\s*$", re.I)
+
+
+def _in_percent(params: dict[str, Any], config: Config, t: Translator) -> str:
+    """The core finding's estimate read in per cent (findings.in_percent), where the
+    model is in logs; labels without their "(log)"."""
+    kind, size = params.get("percent_kind"), params.get("percent_size")
+    if kind is None or size is None:
+        return ""
+    dependent, core = config.model.dependent, config.model.core
+    names = {"dependent": _LOG_MARK.sub("", config.label(config.level_of(dependent), t.lang)),
+             "core": _LOG_MARK.sub("", config.label(config.level_of(core), t.lang))}
+    way = "more" if size > 0 else "less"
+    digits = 2 if kind != "log_core" else 3
+    return ("" if t.lang == "zh" else " ") + t(f"finding.in_percent.{kind}_{way}", **names,
+                                              size=fmt.coef(abs(size), digits))
+
+
+LISTED = 5  # names a sentence lists before "and N more"
+
+
+def _listed(names: list[str], t: Translator) -> str:
+    """Names joined in the language's way, the first LISTED and how many more."""
+    separator = "、" if t.lang == "zh" else ", "
+    if len(names) <= LISTED:
+        return separator.join(names)
+    return t.inline("findings.listed_more", names=separator.join(names[:LISTED]),
+                    total=len(names))
 
 
 def _limits(results: Results, t: Translator) -> str:
@@ -282,7 +326,7 @@ def _limits(results: Results, t: Translator) -> str:
                        n_specs=core["n_specs"]))
     if not found:
         found.append(t("findings.limits.suggestive"))
-    return ("、" if t.lang == "zh" else ", ").join(found)
+    return ("；" if t.lang == "zh" else "; ").join(found)
 
 
 def themes_named(config: Config, t: Translator) -> str:
@@ -326,7 +370,8 @@ def _missing(results: Results, config: Config, lang: str) -> dict[str, Any] | No
     main = results.model("baseline_controls" if "baseline_controls" in ids else "baseline")
     separator = "、" if lang == "zh" else ", "
     cells = separator.join(f"{config.label(v, lang)} {n}" for v, n in lost["by_variable"].items())
-    return {"model": main.label[lang], "rows": lost["rows"], "total": results.data.nobs,
+    return {"model": main.label[lang], "rows": fmt.integer(lost["rows"]),
+            "total": fmt.integer(results.data.nobs),
             "variables": cells, "entities": lost["entities"]}
 
 
@@ -422,7 +467,8 @@ def _chart_alts(results: Results, config: Config, t: Translator,
         t("chart.status.trend_alt", variable=variable, first=status.years[0],
           last=status.years[-1], first_value=fmt.num(status.dependent_mean[0]),
           last_value=fmt.num(status.dependent_mean[-1])),
-        t("chart.status.rank_alt", variable=variable, year=status.report_year,
+        t("chart.status.rank_alt_dots" if use_dots([e.value for e in status.entities])
+          else "chart.status.rank_alt", variable=variable, year=status.report_year,
           leader=by_rank[0].names[lang], leader_value=fmt.num(by_rank[0].value),
           laggard=by_rank[-1].names[lang], laggard_value=fmt.num(by_rank[-1].value)))}
     if rows:

@@ -66,11 +66,12 @@ def percent(value: float | None, digits: int = 1) -> str:
     return small(100 * value, digits) + "%"
 
 
-def points(value: float | None, digits: int = 1) -> str:
-    """A change of a share in percentage points, with its sign: +1.2 / −0.4 / +0.013."""
+def points(value: float | None, digits: int = 2) -> str:
+    """A change of a share in percentage points, with its sign and the same decimals down
+    a column: +1.20 / −0.40 / +0.01 / 0.00."""
     if value is None or not math.isfinite(value):
         return "—"
-    text = small(100 * value, digits)
+    text = num(100 * value, digits)
     return text if text.startswith("\u2212") or text == num(0.0, digits) else "+" + text
 
 

@@ -96,6 +96,13 @@ class Translator:
         self.nouns = dict(nouns if nouns is not None else DEFAULT_NOUNS[lang])
 
     def __call__(self, key: str, **params: object) -> str:
+        return self._text(key, params, opens=True)
+
+    def inline(self, key: str, **params: object) -> str:
+        """The message for the middle of a sentence: a leading label keeps its case."""
+        return self._text(key, params, opens=False)
+
+    def _text(self, key: str, params: dict[str, object], opens: bool) -> str:
         try:
             template = self.catalogue[key]
         except KeyError:
@@ -106,7 +113,7 @@ class Translator:
             raise InputError("render.bad_placeholder", key=key, lang=self.lang,
                              detail=f"{type(exc).__name__}: {exc}",
                              given=", ".join(sorted(params)) or "—") from None
-        if self.lang == "en" and template.startswith("{") and text[:1].islower():
+        if opens and self.lang == "en" and template.startswith("{") and text[:1].islower():
             text = text[0].upper() + text[1:]  # a label opens the title or sentence
         return text
 

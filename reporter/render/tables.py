@@ -338,7 +338,12 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
                    if not m.diagnostics.get("identified", True)}}
     for model_id, why in left_out.items():
         label = messages.label(f"model.{model_id}")[t.lang]
-        notes.append(messages.text(why["reason"], t.lang, **{**why, "model": label}))
+        # the brief's own wording (the entity noun, no instructions to the analyst) where
+        # the catalogue has it; else the error message as the terminal shows it
+        key = f"not_estimated.{why['reason'].removeprefix('estimate.')}"
+        params = {k: v for k, v in why.items() if k != "reason"} | {"model": label}
+        notes.append(t(key, **params) if t.has(key)
+                     else messages.text(why["reason"], t.lang, **params))
     skipped = results.sensitivity.get("wild_bootstrap", {}).get("skipped", {})
     for reason, key in (("sample_mismatch", "note_boot_skipped"),
                         ("many_clusters", "note_boot_many")):
@@ -576,7 +581,10 @@ def status_table(results: Results, config: Config, t: Translator) -> Table:
                                         variable=config.label(level, t.lang)),
                                       unit if c == "total" else None, t.lang), kind="head")
                    for c in ("year", "mean", "total", "growth", "hhi"))
-    rows = tuple(Row((Cell(str(year)), Cell(fmt.num(mean)), Cell(fmt.num(total, 1)),
+    # counts (deaths, firms) stay whole; amounts keep one decimal
+    whole = all(float(v).is_integer() for v in status.share_total)
+    rows = tuple(Row((Cell(str(year)), Cell(fmt.num(mean)),
+                      Cell(fmt.num(total, 0 if whole else 1)),
                       Cell(fmt.percent(growth) if growth is not None else "—"),
                       Cell(fmt.small(hhi, 3))))
                  for year, mean, total, growth, hhi in zip(
