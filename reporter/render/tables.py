@@ -19,6 +19,9 @@ from reporter.render import fmt
 from reporter.render.i18n import Translator
 from reporter.results import EntityStatus, ModelResult, Results, Status
 
+# data columns a printed table holds before it is set in parts (Table.parts)
+PRINT_COLUMNS = 6
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -41,6 +44,30 @@ class Table:
     rows: tuple[Row, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
     wide: bool = False
+
+    def parts(self, most: int = PRINT_COLUMNS) -> tuple[Table, ...]:
+        """The table as printed: whole, or, with more than `most` columns after the row
+        labels, in parts of about equal width, each with the labels, the rows that have
+        something in its columns and, on the last, the notes (a page is not a screen: no
+        column may be cut off at its edge)."""
+        columns = len(self.header) - 1
+        if columns <= most:
+            return (self,)
+        count = -(-columns // most)
+        size = -(-columns // count)
+        out = []
+        for start in range(1, columns + 1, size):
+            keep = [0, *range(start, min(start + size, columns + 1))]
+            rows = [Row(tuple(row.cells[i] for i in keep if i < len(row.cells)), row.kind)
+                    for row in self.rows]
+            rows = [r for r, whole in zip(rows, self.rows, strict=True)
+                    if any(c.text for c in r.cells[1:]) or not any(
+                        c.text for c in whole.cells[1:])]
+            last = start + size > columns
+            out.append(Table(self.id if start == 1 else f"{self.id}-{start}", self.title,
+                             tuple(self.header[i] for i in keep), tuple(rows),
+                             self.notes if last else (), self.wide))
+        return tuple(out)
 
 
 def _label(config: Config, name: str, lang: str) -> Cell:
