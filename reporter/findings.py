@@ -360,8 +360,10 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
     for model in models:
         if model.id.startswith("moderation_"):
             inter = model.coefficients[model.diagnostics["interaction"]]
+            p_conservative, p_method = conservative(inter)
             local = {"alpha": alpha, "p": inter.p_value, "estimate": inter.estimate,
-                     "p_conservative": conservative(inter)[0], "n_clusters": model.n_clusters}
+                     "p_conservative": p_conservative, "p_method": p_method,
+                     "n_clusters": model.n_clusters}
             # "positive": the core's effect grows in size with the moderator (the product has
             # the sign of the baseline effect), "negative": it shrinks
             same = (inter.estimate > 0) == (facts["estimate"] > 0)

@@ -73,7 +73,7 @@ def test_each_grade_gets_its_wording(tmp_path, city, strong, suggestive, grade, 
 def test_editor_rules_override_only_what_they_name(tmp_path):
     rules = load_rules(_editor_rules(tmp_path, "false", "true"))
     assert rules.grades["core_effect"] == {"strong": "false", "suggestive": "true"}
-    assert rules.grades["moderation"]["strong"] == "p < alpha"  # still the default
+    assert rules.grades["moderation"]["strong"] == "p_conservative < alpha"  # the default
     assert rules.max_key_messages == 5
 
 

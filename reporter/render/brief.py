@@ -161,8 +161,14 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
         return text
     if finding.key == "moderation" and "me_low" in p:
         item = config.label(finding.variable, lang)
+        # graded like the core finding, on the most conservative p: shown beside the other
+        p_clause = fmt.p_clause(p["p"])
+        if p.get("p_method") not in (None, "reported", "cluster"):
+            p_clause += ("；" if lang == "zh" else "; ") + t(
+                f"finding.conservative_p.{p['p_method']}",
+                p_clause=fmt.p_clause(p["p_conservative"]))
         text = t(f"finding.moderation.{finding.grade}.{p['direction']}", **labels, item=item,
-                 estimate=fmt.coef(p["estimate"], 3), p_clause=fmt.p_clause(p["p"]))
+                 estimate=fmt.coef(p["estimate"], 3), p_clause=p_clause)
         text += gap + t("finding.moderation_range", **labels, item=item,
                         low_at=p["me_low_at"], low=fmt.coef(p["me_low"], 3),
                         low_p=fmt.p_clause(p["me_low_p"]), high_at=p["me_high_at"],
