@@ -63,7 +63,7 @@ def run(request, tmp_path_factory):
 
 
 def test_the_corpus_is_complete():
-    assert len(STUDIES) >= 5
+    assert len(STUDIES) >= 7
     for study in STUDIES:
         ref = _reference(study)
         data = (ROOT / ref["data_file"]).read_bytes()

@@ -3,7 +3,8 @@
 ## and reference.json, R's estimates of the study's two-way fixed-effects baseline (core
 ## only, and core + controls) and of its Swamy-Arora random-effects model.
 ##
-## Run from the repository root (needs make_reference.R's packages and AER):
+## Run from the repository root (needs make_reference.R's packages, AER, and pwt9 for the
+## pwt_five_yearly study: Debian's r-cran-pwt9):
 ##     Rscript tests/corpus/make_corpus.R [study ...]
 ##
 ## Conventions (the same as tests/reference/make_reference.R, whose helpers are sourced):
@@ -163,6 +164,7 @@ make_study <- function(spec, frame) {
       "G/(G-1)*(n-1)/(n-k-T), t with G-1 df. re: plm(model='random', random.method='swar')",
       "on the complete cases of dependent, core and controls (singletons kept), classical",
       "SE, z inference."))
+  for (p in spec$packages) ref$packages[[p]] <- as.character(packageVersion(p))
   if (is.null(spec$ratio)) ref$derived$ratio <- NULL
   if (is.null(spec$log)) ref$derived$log <- NULL
   if (!length(ref$derived)) ref$derived <- NULL
@@ -325,6 +327,73 @@ build$emplUK_holes <- function() {
                log = list(lemp = "emp", lwage = "wage", lcapital = "capital",
                           loutput = "output"))
   list(spec = spec, frame = d)
+}
+
+## pwt9::pwt9.1 (Penn World Table 9.1): 40 Asian economies every five years, 1955-2015,
+## unbalanced as PWT is (economies enter in 1955, 1960, 1965, 1970 and 1990); two made
+## singletons here: the Maldives kept only in 2015 and Mongolia only in 1990. Chinese names
+## in `country` (the entity), PWT's English names in `country_en`
+ASIA <- c(
+  ARE = "阿联酋", ARM = "亚美尼亚", BGD = "孟加拉国", BHR = "巴林", BRN = "文莱",
+  CHN = "中国", CYP = "塞浦路斯", HKG = "中国香港", IDN = "印度尼西亚", IND = "印度",
+  IRN = "伊朗", IRQ = "伊拉克", ISR = "以色列", JOR = "约旦", JPN = "日本",
+  KAZ = "哈萨克斯坦", KGZ = "吉尔吉斯斯坦", KHM = "柬埔寨", KOR = "韩国", KWT = "科威特",
+  LAO = "老挝", LKA = "斯里兰卡", MAC = "中国澳门", MDV = "马尔代夫", MMR = "缅甸",
+  MNG = "蒙古国", MYS = "马来西亚", NPL = "尼泊尔", PAK = "巴基斯坦", PHL = "菲律宾",
+  QAT = "卡塔尔", SAU = "沙特阿拉伯", SGP = "新加坡", SYR = "叙利亚", THA = "泰国",
+  TJK = "塔吉克斯坦", TUR = "土耳其", TWN = "中国台湾", VNM = "越南", YEM = "也门")
+
+build$pwt_five_yearly <- function() {
+  data("pwt9.1", package = "pwt9", envir = environment())
+  d <- pwt9.1[pwt9.1$isocode %in% names(ASIA), ]
+  d$isocode <- as.character(d$isocode)
+  d$year <- as.integer(d$year)
+  if (!setequal(unique(d$isocode), names(ASIA))) stop("an Asian economy is not in pwt9.1")
+  ## average annual population growth (%) over the five years before, from the annual
+  ## series (missing where PWT has no population five years earlier)
+  before <- match(paste(d$isocode, d$year - 5L), paste(d$isocode, d$year))
+  d$popg <- 100 * ((d$pop / d$pop[before])^(1 / 5) - 1)
+  keep <- d$year %% 5L == 0L & d$year >= 1955L & d$year <= 2015L &
+    complete.cases(d[, c("rgdpna", "pop", "hc", "csh_i")])
+  keep <- keep & !(d$isocode == "MDV" & d$year != 2015L) &   # singletons made here
+    !(d$isocode == "MNG" & d$year != 1990L)
+  d <- d[keep, ]
+  d <- d[order(d$isocode, d$year), ]
+  out <- data.frame(country = unname(ASIA[d$isocode]), country_en = as.character(d$country),
+                    isocode = d$isocode, year = d$year, rgdpna = d$rgdpna, pop = d$pop,
+                    hc = d$hc, csh_i = d$csh_i, popg = d$popg, stringsAsFactors = FALSE)
+  spec <- list(name = "pwt_five_yearly",
+               source = paste("pwt9::pwt9.1, 40 Asian economies, years 1955, 1960, ..., 2015",
+                              "with rgdpna, pop, hc and csh_i; popg = average annual",
+                              "population growth (%) over the five years before, from the",
+                              "annual pop; Maldives kept only in 2015, Mongolia only in 1990"),
+               entity = "country", time = "year", dependent = "lgdppc", core = "hc",
+               controls = c("csh_i", "popg"), packages = "pwt9",
+               ratio = list(gdppc = c("rgdpna", "pop")), log = list(lgdppc = "gdppc"))
+  list(spec = spec, frame = out)
+}
+
+## plm::Produc restricted to the six New England states (region 1), 1970-1986; the
+## package's upper-case names (NEW_HAMPSHIRE) written as English names (New Hampshire)
+build$new_england <- function() {
+  data("Produc", package = "plm", envir = environment())
+  d <- Produc[Produc$region == "1", ]
+  english <- sub("\\|.*", "", STATES)
+  code <- match(gsub("_", " ", as.character(d$state)), toupper(english))
+  if (anyNA(code)) stop("unknown state name")
+  out <- data.frame(state = unname(english[code]), year = as.integer(d$year),
+                    gsp = as.integer(d$gsp), pcap = d$pcap, hwy = d$hwy, water = d$water,
+                    util = d$util, pc = d$pc, emp = d$emp, unemp = d$unemp,
+                    stringsAsFactors = FALSE)
+  out <- out[order(out$state, out$year), ]
+  if (length(unique(out$state)) != 6 || any(table(out$state) != 17)) stop("not 6 x 17")
+  spec <- list(name = "new_england",
+               source = paste("plm::Produc, the six New England states (region 1),",
+                              "1970-1986; state names as English names"),
+               entity = "state", time = "year", dependent = "lgsp", core = "lpcap",
+               controls = c("lpc", "lemp", "unemp"),
+               log = list(lgsp = "gsp", lpcap = "pcap", lpc = "pc", lemp = "emp"))
+  list(spec = spec, frame = out)
 }
 
 if (!exists("MAKE_CORPUS_LIBRARY")) {
