@@ -126,7 +126,16 @@ def test_key_message_numbers_match_results_json(tmp_path, study):
         else:
             yield node
 
-    for finding in results["findings"]:
+    # the findings' numbers, and the glance's: this year's total, its growth and the mean
+    status = results["status"]
+    glance = [*status.get("share_total", []), *status.get("dependent_mean", [])]
+    allowed |= {fmt.percent(abs(g)).rstrip("%") for g in status.get("share_growth", [])
+                if g is not None}
+    config = load_config(study)  # the digits of a unit ("100 million yuan") are words
+    for lang in ("zh", "en"):
+        allowed |= set(re.findall(r"\d+", config.unit(status.get("share_column") or "", lang)
+                                  or ""))
+    for finding in [*results["findings"], {"params": glance}]:
         for value in values(finding["params"]):
             if isinstance(value, bool):
                 continue
@@ -140,7 +149,8 @@ def test_key_message_numbers_match_results_json(tmp_path, study):
                                str(summary.output / f"brief_{lang}.pdf"), "-"],
                               capture_output=True, text=True, check=True).stdout
         text = text.split("目录" if lang == "zh" else "Contents")[0]  # not the TOC's pages
-        numbers = re.findall(r"[−-]?\d+\.\d+(?:e[−-]?\d+)?|\b\d{2,4}\b(?!%)", text)
+        numbers = re.findall(r"[−-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[−-]?\d+\.\d+(?:e[−-]?\d+)?"
+                             r"|\b\d{2,4}\b(?!%)", text)
         assert numbers, text
         for number in numbers:
             number = number.replace("-", "−")

@@ -302,6 +302,60 @@ def _in_percent(params: dict[str, Any], config: Config, t: Translator) -> str:
                                               size=fmt.coef(abs(size), digits))
 
 
+def _amount(value: float, unit: str | None, lang: str) -> str:
+    """A number with its unit in running text: 3143.2 亿元; 247,421.7 (100 million yuan)."""
+    text = fmt.num(value, 0 if float(value).is_integer() else 1)
+    if not unit:
+        return text
+    return f"{text} ({unit})" if lang == "en" and unit[:1].isdigit() else f"{text} {unit}"
+
+
+def _glance(results: Results, config: Config, t: Translator,
+            recommendations: Sequence[str]) -> list[str]:
+    """The first page's plain summary: this year's facts first (the total and the mean of
+    the dependent, and an apparent contradiction between them said and explained), then
+    what the evidence says and how strongly, then the first thing to do, each pointing to
+    its section."""
+    lang, status = t.lang, results.status
+    out: list[str] = []
+    at = status.years.index(status.report_year)
+    level = status.variable or config.model.dependent
+    labels = {"dependent": config.label(level, lang),
+              "core": config.label(config.model.core, lang)}
+    total_growth = None
+    if status.share_column and at and status.share_growth[at] is not None:
+        total_growth = status.share_growth[at]
+        unit = config.unit(status.share_column, lang)
+        out.append(t(f"summary.glance.total_{'up' if total_growth >= 0 else 'down'}",
+                     year=status.report_year, column=config.label(status.share_column, lang),
+                     growth=fmt.percent(abs(total_growth)),
+                     total=_amount(status.share_total[at], unit, lang),
+                     section=t("section.status")))
+    mean_change = None
+    if at:
+        now, before = status.dependent_mean[at], status.dependent_mean[at - 1]
+        mean_change = now - before
+        out.append(t(f"summary.glance.mean_{'up' if mean_change >= 0 else 'down'}",
+                     **labels, year=status.report_year, now=fmt.num(now),
+                     before=fmt.num(before), previous=previous_period(results, t),
+                     section=t("section.status")))
+    if (total_growth is not None and mean_change is not None and level != status.share_column
+            and (total_growth < 0) != (mean_change < 0) and abs(mean_change) > 0):
+        out.append(t("summary.glance.apart", **labels,
+                     column=config.label(status.share_column or "", lang)))
+    core = next((f for f in results.findings if f.key == "core_effect"), None)
+    if core is not None:
+        reading = ("effect" if core.params.get("endogeneity_holds") else "association")
+        key = ("summary.glance.evidence_none" if core.grade == "none" else
+               f"summary.glance.evidence_{reading}_{core.params['direction']}")
+        out.append(t(key, **labels, grade=t(f"finding.grade_name.{core.grade}"),
+                     section=t("section.results")))
+    if recommendations:
+        first = re.split(r"(?<=[。.])\s*", recommendations[0], maxsplit=1)[0]
+        out.append(t("summary.glance.action", action=first, section=t("section.findings")))
+    return out
+
+
 LISTED = 5  # names a sentence lists before "and N more"
 
 
@@ -407,6 +461,7 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         export_tables(full, chart_dir.parent / "tables", lang)
     tables["ranking"] = ranking_table(results, config, t, full=False)
     sections = config.report.sections
+    recommended = _recommendations(results, config, t, rules)
     context = {
         "t": t, "lang": lang, "labels": labels, "medium": medium,
         "sections": sections,
@@ -421,7 +476,8 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         "data": results.data,
         "key_messages": [_sentence(f, results, config, t) for f in key_findings],
         "findings": [_sentence(f, results, config, t) for f in results.findings],
-        "recommendations": _recommendations(results, config, t, rules),
+        "recommendations": recommended,
+        "glance": _glance(results, config, t, recommended),
         "recommendations_intro": (
             t("findings.recommendations_intro_themes", themes=themes_named(config, t))
             if config.study_themes() else t("findings.recommendations_intro")),

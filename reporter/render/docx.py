@@ -478,6 +478,9 @@ class _Writer:
 
         first = True
         for child in node.elements():
+            if child.tag == "nav":  # the contents, on the cover page as in print
+                self.contents(child)
+                continue
             style = {"h1": "Title", "div": "Notice"}.get(child.tag)
             if style is None:
                 style = ("Cover Kicker" if "cover-kicker" in child.classes else
