@@ -106,7 +106,8 @@ def load_rules(dirs: Sequence[Path] = DEFAULT_RULE_DIRS) -> Rules:
 
 # what a recommendation's zh and en may name (render.brief fills them, localised)
 RECOMMENDATION_PLACEHOLDERS = ("core", "dependent", "region", "leader", "laggards", "item",
-                               "strongest", "weakest", "limits", "topic", "noun", "nouns")
+                               "strongest", "weakest", "limits", "topic", "noun", "nouns",
+                               "each_period")
 _ID = re.compile(r"[a-z0-9_]+")
 
 
@@ -261,7 +262,11 @@ def core_facts(models: Mapping[str, ModelResult], core: str, alpha: float,
     iv = models.get("iv_2sls")
     diagnostics = iv.diagnostics if iv is not None else {}
     return {
-        "disagree": [i for i in counted if not agrees(_core(models[i], core))],
+        # against a significant baseline, the specifications that lose it or flip the sign;
+        # against one that is not significant, only those of the other sign disagree
+        "disagree": [i for i in counted if not agrees(_core(models[i], core))]
+        if conservative(main)[0] < alpha else
+        [i for i in counted if (_core(models[i], core).estimate > 0) != sign],
         "other_effects": [i for i in shown if i not in counted and i not in small],
         "small_sample": small, "base_nobs": base_n,
         "endogeneity_checks": checks, "endogeneity_failed": failed,
@@ -306,14 +311,17 @@ def _marginal_range(model: ModelResult, positive: bool, alpha: float) -> dict[st
 def laggards(status: Status, quantile: float, better: str = "higher") -> list[str]:
     """Entities behind the others in the reporting year: below the `quantile` of the
     dependent's level when higher is better, above the 1 - `quantile` one when lower is;
-    none when the variable has no good direction (`better = "neither"`)."""
+    none when the variable has no good direction (`better = "neither"`). The furthest
+    behind first, so that a shortened list names the worst."""
     values = np.array([e.value for e in status.entities])
     if better == "higher":
         cut = float(np.quantile(values, quantile))
-        return [e.entity for e in status.entities if e.value < cut]
+        return [e.entity for e in sorted(status.entities, key=lambda e: e.value)
+                if e.value < cut]
     if better == "lower":
         cut = float(np.quantile(values, 1 - quantile))
-        return [e.entity for e in status.entities if e.value > cut]
+        return [e.entity for e in sorted(status.entities, key=lambda e: -e.value)
+                if e.value > cut]
     return []
 
 

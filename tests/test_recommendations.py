@@ -19,7 +19,7 @@ from reporter.results import Finding
 from tests.studies import ROOT
 
 ALLOWED = {"core", "dependent", "region", "leader", "laggards", "item", "strongest", "weakest",
-           "limits", "topic", "noun", "nouns"}
+           "limits", "topic", "noun", "nouns", "each_period"}
 GRADED = ("strong", "suggestive")
 SCALE_UP = {"clusters_and_scale", "firm_cultivation", "digital_real_integration",
             "innovation_capacity", "finance_for_growth", "openness_and_investment",

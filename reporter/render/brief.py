@@ -103,7 +103,7 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
         parts = []
         for model_id in ids:
             model = results.model(model_id)
-            part = model.label[lang]
+            part = _ROBUSTNESS_PREFIX.sub("", model.label[lang])  # listed under robustness
             coef = core_coefficient(model, config.model.core)
             if with_p and coef is not None:
                 comma = "，" if lang == "zh" else ", "
@@ -116,6 +116,8 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
         # worded as an effect only when the checks aimed at reverse causality hold
         reading = "" if p.get("endogeneity_holds", True) or finding.grade == "none" \
             else "_association"
+        if finding.grade == "none" and (p["ci_low"] > 0 or p["ci_high"] < 0):
+            reading = "_conservative"  # its clustered interval excludes zero: say why not
         text = t(f"finding.core_effect.{finding.grade}.{p['direction']}{reading}", **labels,
                  estimate=fmt.coef(p["estimate"], 3), p_clause=fmt.p_clause(p["p"]),
                  ci_low=fmt.coef(p["ci_low"], 3), ci_high=fmt.coef(p["ci_high"], 3))
@@ -266,7 +268,9 @@ def _recommendation_texts(results: Results, config: Config, t: Translator,
             "strongest": config.level_label(column, groups.get("strongest", ""), lang),
             "weakest": config.level_label(column, groups.get("weakest", ""), lang),
             "limits": _limits(results, t),
-            "noun": t.nouns["noun"], "nouns": t.nouns["nouns"]}
+            "noun": t.nouns["noun"], "nouns": t.nouns["nouns"],
+            "each_period": (t("period.each_year") if results.data.time_step == 1
+                            else t("period.each_period", step=results.data.time_step))}
     numbers = {(f.key, f.variable): i for i, f in enumerate(results.findings, start=1)}
     out: list[str | None] = []
     for chosen in results.recommendations:
@@ -284,6 +288,7 @@ def _recommendation_texts(results: Results, config: Config, t: Translator,
     return out
 
 
+_ROBUSTNESS_PREFIX = re.compile(r"^(Robustness: |稳健性：)")
 _LOG_MARK = re.compile(r"\s*(\((natural )?log\)|（对数）|\(对数\))\s*$", re.I)
 
 
