@@ -34,6 +34,7 @@ from reporter.render.tables import (
     previous_period,
     ranking_table,
     specifications,
+    status_digits,
 )
 from reporter.results import Finding, Results
 
@@ -93,6 +94,7 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
     p = finding.params
     lang = t.lang
     names = {e.entity: e.names[lang] for e in results.status.entities}
+    digits = status_digits(results.status)  # the status's levels, as its tables show them
     labels = {"dependent": config.label(config.model.dependent, lang),
               "core": config.label(config.model.core, lang)}
     separator = "、" if lang == "zh" else ", "
@@ -217,8 +219,9 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
         # "a gain" only where higher is better; a rising crime rate merely increases
         up = "up" if config.better(finding.variable) == "higher" else "up_plain"
         text = t(f"finding.trend.{up if p['change'] >= 0 else 'down'}", **labels,
-                 first_year=p["first_year"], last_year=p["last_year"], first=fmt.num(p["first"]),
-                 last=fmt.num(p["last"]), change=fmt.num(p["change"]))
+                 first_year=p["first_year"], last_year=p["last_year"],
+                 first=fmt.num(p["first"], digits), last=fmt.num(p["last"], digits),
+                 change=fmt.num(p["change"], digits))
         matched, first_n, last_n = p.get("n_matched"), p.get("n_first"), p.get("n_last")
         if matched is not None and matched < max(first_n or 0, last_n or 0):
             text += gap + t("finding.trend_matched", n=matched, n_first=first_n,
@@ -227,8 +230,9 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
         return text
     if finding.key == "ranking":
         return t("finding.ranking", **labels, year=p["year"], leader=names[p["leader"]],
-                 leader_value=fmt.num(p["leader_value"]), laggard=names[p["laggard"]],
-                 laggard_value=fmt.num(p["laggard_value"]), gap=fmt.num(p["gap"]))
+                 leader_value=fmt.num(p["leader_value"], digits), laggard=names[p["laggard"]],
+                 laggard_value=fmt.num(p["laggard_value"], digits),
+                 gap=fmt.num(p["gap"], digits))
     if finding.key == "concentration":
         # a change that rounds to nothing is no change ("down 0.000")
         way = ("same" if fmt.num(abs(p["change"])) == fmt.num(0.0)
@@ -322,6 +326,7 @@ def _glance(results: Results, config: Config, t: Translator,
     what the evidence says and how strongly, then the first thing to do, each pointing to
     its section."""
     lang, status = t.lang, results.status
+    digits = status_digits(status)
     out: list[str] = []
     at = status.years.index(status.report_year)
     level = status.variable or config.model.dependent
@@ -341,8 +346,8 @@ def _glance(results: Results, config: Config, t: Translator,
         now, before = status.dependent_mean[at], status.dependent_mean[at - 1]
         mean_change = now - before
         out.append(t(f"summary.glance.mean_{'up' if mean_change >= 0 else 'down'}",
-                     **labels, year=status.report_year, now=fmt.num(now),
-                     before=fmt.num(before), previous=previous_period(results, t),
+                     **labels, year=status.report_year, now=fmt.num(now, digits),
+                     before=fmt.num(before, digits), previous=previous_period(results, t),
                      section=t("section.status")))
     if (total_growth is not None and mean_change is not None and level != status.share_column
             and (total_growth < 0) != (mean_change < 0) and abs(mean_change) > 0):
@@ -527,17 +532,19 @@ def _chart_alts(results: Results, config: Config, t: Translator,
                 rows: list[tuple[str, float, float, float]]) -> dict[str, tuple[str, ...]]:
     """What each chart shows, in words, for readers who cannot see it (alt texts)."""
     lang, status = t.lang, results.status
+    digits = status_digits(status)
     variable = config.label(status.variable or config.model.dependent, lang)
     core = config.label(config.model.core, lang)
     by_rank = sorted(status.entities, key=lambda e: e.rank)
     alts: dict[str, tuple[str, ...]] = {"status": (
         t("chart.status.trend_alt", variable=variable, first=status.years[0],
-          last=status.years[-1], first_value=fmt.num(status.dependent_mean[0]),
-          last_value=fmt.num(status.dependent_mean[-1])),
+          last=status.years[-1], first_value=fmt.num(status.dependent_mean[0], digits),
+          last_value=fmt.num(status.dependent_mean[-1], digits)),
         t("chart.status.rank_alt_dots" if use_dots([e.value for e in status.entities])
           else "chart.status.rank_alt", variable=variable, year=status.report_year,
-          leader=by_rank[0].names[lang], leader_value=fmt.num(by_rank[0].value),
-          laggard=by_rank[-1].names[lang], laggard_value=fmt.num(by_rank[-1].value)))}
+          leader=by_rank[0].names[lang], leader_value=fmt.num(by_rank[0].value, digits),
+          laggard=by_rank[-1].names[lang],
+          laggard_value=fmt.num(by_rank[-1].value, digits)))}
     if rows:
         alts["coefficients"] = (t(
             "chart.coefficients.alt", core=core, count=len(rows),

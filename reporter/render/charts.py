@@ -33,7 +33,7 @@ DOTS_ABOVE = 0.5
 # report is marked, so that a mean over fewer entities does not read as a rise or a fall
 FEW_REPORTING = 0.75
 # thousands separators on axis ticks when one reaches this, as fmt.num in tables
-THOUSANDS_FROM = 10_000
+THOUSANDS_FROM = 1_000  # as the tables (fmt.THOUSANDS_FROM)
 
 
 # --- the decisions, apart from the drawing (tests/test_charts.py) -----------------------

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+
+THOUSANDS_FROM = 1_000  # 1,234.5 and 27,994.4 alike: one style down a column
+
+
+def level_digits(values: Sequence[float | None]) -> int:
+    """Decimals for levels of one variable, by their size: none for whole numbers
+    (deaths, firms), 1 from 1,000, 2 from 100, else 3 (an index, a rate)."""
+    finite = [abs(v) for v in values if v is not None and math.isfinite(v)]
+    if not finite:
+        return 3
+    if all(float(v).is_integer() for v in finite):
+        return 0
+    largest = max(finite)
+    return 1 if largest >= 1000 else 2 if largest >= 100 else 3
 
 
 def num(value: float | None, digits: int = 3) -> str:
     """Fixed decimals with a true minus sign; blank for a missing value."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
-    text = f"{value:,.{digits}f}" if abs(value) >= 10_000 else f"{value:.{digits}f}"
+    text = f"{value:,.{digits}f}" if abs(value) >= THOUSANDS_FROM else f"{value:.{digits}f}"
     if text.startswith("-") and float(text.replace(",", "")) == 0:
         text = text[1:]
     return text.replace("-", "\u2212")

@@ -396,6 +396,11 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
                  header, tuple(rows), tuple(notes))
 
 
+def status_digits(status: Status) -> int:
+    """Decimals for the status section's levels of the dependent (fmt.level_digits)."""
+    return fmt.level_digits([*status.dependent_mean, *(e.value for e in status.entities)])
+
+
 def previous_period(results: Results, t: Translator) -> str:
     """What a change is measured from: the year before, or on five-yearly data the
     previous observation five years earlier ({previous} in the catalogues)."""
@@ -571,6 +576,7 @@ def ranking_table(results: Results, config: Config, t: Translator,
     level = status.variable or config.model.dependent  # in levels (Config.level_of)
     unit = config.unit(level, t.lang)
     previous = previous_period(results, t)
+    digits = status_digits(status)
     header = tuple(Cell(fmt.with_unit(t(f"table.ranking.{c}", year=status.report_year,
                                         column=share_label, previous=previous),
                                       unit if c == "value" else None, t.lang), kind="head")
@@ -581,8 +587,9 @@ def ranking_table(results: Results, config: Config, t: Translator,
         if e is None:  # entities left out here (all of them are in tables/)
             rows.append(Row((Cell("…"), *(Cell("") for _ in columns[1:])), kind="gap"))
             continue
-        cells = [Cell(str(e.rank)), Cell(e.names[t.lang], kind="label"), Cell(fmt.num(e.value)),
-                 Cell(fmt.num(e.change) if e.change is not None else "—")]
+        cells = [Cell(str(e.rank)), Cell(e.names[t.lang], kind="label"),
+                 Cell(fmt.num(e.value, digits)),
+                 Cell(fmt.num(e.change, digits) if e.change is not None else "—")]
         if status.share_column:
             cells += [Cell(fmt.percent(e.share)), Cell(fmt.points(e.share_change))]
         rows.append(Row(tuple(cells)))
@@ -610,7 +617,8 @@ def status_table(results: Results, config: Config, t: Translator) -> Table:
                    for c in ("year", "mean", "total", "growth", "hhi"))
     # counts (deaths, firms) stay whole; amounts keep one decimal
     whole = all(float(v).is_integer() for v in status.share_total)
-    rows = tuple(Row((Cell(str(year)), Cell(fmt.num(mean)),
+    digits = status_digits(status)
+    rows = tuple(Row((Cell(str(year)), Cell(fmt.num(mean, digits)),
                       Cell(fmt.num(total, 0 if whole else 1)),
                       Cell(fmt.percent(growth) if growth is not None else "—"),
                       Cell(fmt.small(hhi, 3))))
