@@ -11,18 +11,20 @@ from typing import Any
 from reporter.battery import bootstrap, robustness
 from reporter.battery.baseline import baseline
 from reporter.battery.descriptives import correlations, descriptives, vif
+from reporter.battery.error_structure import fgls_tests
 from reporter.battery.fgls import fit_pggls, fit_xtgls
 from reporter.battery.heterogeneity import heterogeneity
 from reporter.battery.iv import iv
 from reporter.battery.mechanisms import mechanism
 from reporter.battery.moderation import moderation
-from reporter.battery.panel import PanelDesign, listwise, singleton_policy
+from reporter.battery.panel import PanelDesign, estimate, listwise, singleton_policy
 from reporter.battery.selection import selection
 from reporter.battery.status import status
 from reporter.config import Config
 from reporter.errors import EstimationError
 from reporter.literals import LANGUAGES
 from reporter.load import Panel
+from reporter.prepare import time_step
 from reporter.results import Correlations, Descriptive, ModelResult, Status, TestResult
 
 
@@ -107,6 +109,13 @@ def _battery(panel: Panel, config: Config) -> Battery:
                                                   "not_identified": why})
         noted.append(fitted)
         models.append(fitted)
+    # what justifies FGLS: groupwise heteroskedasticity and serial correlation in the
+    # errors of the two-way FE baseline with controls, on its sample
+    baseline_fit = estimate(main, main_design, model.dependent, regressors,
+                            model_id="baseline_controls", entity_effects=True,
+                            time_effects=True)
+    tests.update(fgls_tests(baseline_fit, main, entity, time, model.dependent, regressors,
+                            time_step(frame, entity, time)))
     for moderator in model.moderators:
         sample, sample_design, record = listwise(frame, design,
                                                  [model.dependent, *regressors, moderator])

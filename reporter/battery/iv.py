@@ -30,6 +30,7 @@ import pandas as pd
 from scipy import linalg
 
 from reporter.battery.dist import chi2_sf, f_ppf, f_sf
+from reporter.battery.endogeneity import iv_tests
 from reporter.battery.panel import (
     SINGLETONS,
     STATA_CLUSTER,
@@ -165,10 +166,13 @@ def fit_iv_2sls(
     model_id: str = IV_MODEL_ID,
     first_stage_id: str = FIRST_STAGE_ID,
     level: float = 0.95,
+    tests: bool = True,
 ) -> tuple[ModelResult, ModelResult]:
     """Two-way FE 2SLS of `dependent` on `endogenous` (instrumented) and `controls`, and its
     first stage. No instruments: the one-period lag `<endogenous>_lag1`; any missing
-    `<column>_lag<p>` instrument is built with `lag`."""
+    `<column>_lag<p>` instrument is built with `lag`. With `tests`, the second stage's
+    diagnostics also hold the endogeneity and overidentification tests and LIML
+    (`endogeneity.iv_tests`, linearmodels on the same within-transformed sample)."""
     controls, instruments = list(controls), list(instruments) or [lag_name(endogenous)]
     built = _with_lags(frame, entity, time, instruments)
     # rows missing a model variable (listwise, recorded) or an instrument (a lag's first year)
@@ -248,6 +252,9 @@ def fit_iv_2sls(
                    r2_within=1.0 - ssr / float(y_within @ y_within),
                    entity_effects=True, time_effects=True)
     joint = wald(fit, names)
+    more = iv_tests(y, d, c, z, sample=sample, design=design, dependent=dependent,
+                    endogenous=endogenous, controls=controls, first_stage_resid=first.resid,
+                    level=level) if tests else {}
 
     shared = {
         "endogenous": endogenous,
@@ -283,6 +290,7 @@ def fit_iv_2sls(
         "ar_ci_low": ar_set.low,
         "ar_ci_high": ar_set.high,
         "ar_ci_intervals": [list(piece) for piece in ar_set.intervals],
+        **more,
     })
     first_result = to_result(first, model_id=first_stage_id, dependent=endogenous,
                              regressors=regressors, estimator="twoway_fe_first_stage",
