@@ -235,3 +235,24 @@ def test_runtime_dependencies_are_imported_for_their_jobs(package, code):
     sources = "\n".join(p.read_text(encoding="utf-8")
                         for p in (ROOT / "reporter").rglob("*.py"))
     assert f"from {package}." in sources
+
+
+def test_the_brief_prints_the_tests_as_results_json_has_them():
+    """The IV table carries the endogeneity tests and LIML, the robustness table's notes the
+    two error-structure tests, with the numbers of results.json, in both languages."""
+    from reporter import api
+    from reporter.render import fmt
+
+    analysis = api.analyse(ROOT / "data" / "zhejiang_hightech.toml")
+    d = analysis.results.model("iv_2sls").diagnostics
+    serial = analysis.results.tests["serial_correlation"]
+    for lang, comma in (("en", ", "), ("zh", "，")):
+        tables = analysis.tables(lang)
+        rows = dict(zip(tables["iv"].iloc[:, 0], tables["iv"].iloc[:, -1], strict=True))
+        wu = d["wu_hausman"]
+        label = next(k for k in rows if f"{comma}F({wu['df1']}, {wu['df2']})" in k)
+        assert rows[label].startswith(fmt.num(wu["stat"], 2))
+        liml = next(v for k, v in rows.items() if "LIML" in k)
+        assert liml == f"{fmt.coef(d['liml']['estimate'])} ({fmt.coef(d['liml']['std_error'])})"
+        notes = " ".join(tables["robustness"].attrs["notes"])
+        assert f"F(1, {serial.extra['df2']}) = {fmt.num(serial.stat, 2)}" in notes

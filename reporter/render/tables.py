@@ -196,6 +196,32 @@ def ar_set_text(d: Mapping[str, Any], t: Translator) -> str:
     return t(f"table.iv.ar_{kind}")
 
 
+def _test_text(test: Mapping[str, Any]) -> str:
+    """A test's statistic and p: '0.146 (p = 0.703)'; a dash when it was not estimable."""
+    if test.get("stat") is None:
+        return "—"
+    return f"{fmt.num(test['stat'], 2)} ({fmt.p_clause(test['p_value'])})"
+
+
+def _endogeneity_rows(d: Mapping[str, Any], t: Translator) -> list[tuple[str, str, str]]:
+    """The endogeneity and overidentification tests and the LIML estimate of the 2SLS
+    (battery/endogeneity.py) as rows under the IV table, each in the second-stage column."""
+    rows = []
+    for key, df in (("wu_hausman", "F({df1}, {df2})"), ("durbin", "χ²({df})"),
+                    ("endogeneity_cluster", "F({df1}, {df2})"), ("sargan", "χ²({df})"),
+                    ("hansen_j", "χ²({df})")):
+        test = d.get(key)
+        if test:
+            comma = "，" if t.lang == "zh" else ", "
+            rows.append((f"{t(f'table.iv.{key}')}{comma}{df.format(**test)}", "",
+                         _test_text(test)))
+    liml = d.get("liml")
+    if liml:
+        rows.append((t("table.iv.liml"), "", f"{fmt.coef(liml['estimate'])} "
+                     f"({fmt.coef(liml['std_error'])})"))
+    return rows
+
+
 def iv_table(first: ModelResult, second: ModelResult, config: Config, t: Translator) -> Table:
     """Both stages side by side, then the first-stage and weak-IV diagnostics as rows."""
     table = regression_table("iv", [first, second], config, t, by="label")
@@ -209,6 +235,7 @@ def iv_table(first: ModelResult, second: ModelResult, config: Config, t: Transla
         (t("table.iv.anderson_rubin"), "",
          f"{fmt.num(ar['stat'], 2)} ({fmt.p_clause(ar['p_value'])})"),
         (t("table.iv.ar_ci"), "", ar_ci),
+        *_endogeneity_rows(d, t),
     ]
     note = t("table.iv.note", instruments=", ".join(
         _label_of(z, config, t.lang) for z in d["instruments"]), dropped=d["n_dropped_for_lags"])
@@ -381,6 +408,16 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
             notes.append(t(f"table.robustness.{key}", clusters=fmt.integer(clusters),
                            models=("、" if t.lang == "zh" else ", ").join(labels)))
     fgls = next((m for m in results.models if m.id == "fgls"), None)
+    hetero = results.tests.get("groupwise_heteroskedasticity")
+    serial = results.tests.get("serial_correlation")
+    if fgls is not None and hetero is not None and serial is not None \
+            and hetero.stat is not None and serial.stat is not None:
+        comma = "，" if t.lang == "zh" else ", "
+        notes.append(t("table.robustness.note_fgls_tests",
+                       hetero=f"χ²({hetero.df}) = {fmt.num(hetero.stat, 1)}{comma}"
+                              f"{fmt.p_clause(hetero.p_value)}",
+                       serial=f"F({serial.extra.get('df1', 1)}, {serial.extra.get('df2')}) = "
+                              f"{fmt.num(serial.stat, 2)}{comma}{fmt.p_clause(serial.p_value)}"))
     if fgls is not None and fgls.diagnostics.get("rho_by_entity_outside_unit"):
         notes.append(t("table.robustness.note_rho", count=fgls.diagnostics[
             "rho_by_entity_outside_unit"], rho=fmt.num(fgls.diagnostics["rho"], 3)))
