@@ -7,6 +7,7 @@ missing translation is a test failure, not a surprise in front of a user.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from string import Formatter
@@ -60,3 +61,11 @@ def label(key: str) -> dict[str, str]:
     """A {"zh", "en"} pair, e.g. a model's display name for results.json."""
     entry = catalogue()[key]
     return {lang: entry[lang] for lang in LANGUAGES}
+
+
+def with_nouns(text: str, nouns: Mapping[str, str]) -> str:
+    """`text` with the entity nouns filled in ({Noun} fixed effects -> State fixed
+    effects) and any other brace left as it is (a label is not a format string)."""
+    for name, word in nouns.items():
+        text = text.replace("{" + name + "}", word)
+    return text

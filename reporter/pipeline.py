@@ -3,6 +3,7 @@ per stage."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -16,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reporter import __version__
+from reporter import __version__, messages
 from reporter.config import Config, load_config
 from reporter.errors import Interrupted
 from reporter.formats import FORMATS, needs_brief
@@ -168,9 +169,13 @@ def analyse(config: Config, timer: Timer, *, rule_dirs: Sequence[Path] | None = 
                        missing=config.prepare.missing,
                        missing_dropped=_main_model_missing(battery.models),
                        time_step=time_step(panel.frame, panel.entity, panel.time))
+    nouns = config.nouns()  # model names speak of the study's entities: State fixed effects
+    models = tuple(dataclasses.replace(m, label={lang: messages.with_nouns(text, nouns[lang])
+                                                 for lang, text in m.label.items()})
+                   for m in battery.models)
     return Results(study=study, data=data, preparation=steps + index_steps, indices=indices,
                    descriptives=battery.descriptives, correlations=battery.correlations,
-                   vif=battery.vif, tests=battery.tests, models=battery.models,
+                   vif=battery.vif, tests=battery.tests, models=models,
                    status=battery.status, selection=battery.selection,
                    sensitivity=battery.sensitivity, findings=graded,
                    recommendations=recommended)

@@ -179,7 +179,10 @@ def fit_iv_2sls(
     complete, _, missing = listwise(built, PanelDesign.from_frame(built, entity, time),
                                     [dependent, endogenous, *controls])
     sample = complete.loc[complete[instruments].notna().all(axis=1)]
-    without_lags = len(complete) - len(sample)
+    lost = complete.loc[~complete.index.isin(sample.index)]
+    if SINGLETONS.get() == "drop":  # a singleton's one row is out of the baseline already
+        lost = lost.loc[lost[entity].map(complete[entity].value_counts()) > 1]
+    without_lags = len(lost)
     design = PanelDesign.from_frame(sample, entity, time)
     singletons = 0
     if SINGLETONS.get() == "drop":  # the 2SLS, its first stage and reduced form: one sample

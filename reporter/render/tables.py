@@ -391,7 +391,7 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
                 **{m.id: m.diagnostics["not_identified"] for m in results.models
                    if not m.diagnostics.get("identified", True)}}
     for model_id, why in left_out.items():
-        label = messages.label(f"model.{model_id}")[t.lang]
+        label = messages.with_nouns(messages.label(f"model.{model_id}")[t.lang], t.nouns)
         # the brief's own wording (the entity noun, no instructions to the analyst) where
         # the catalogue has it; else the error message as the terminal shows it
         key = f"not_estimated.{why['reason'].removeprefix('estimate.')}"
@@ -403,7 +403,8 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
                         ("many_clusters", "note_boot_many")):
         which = [m for m, why in skipped.items() if why == reason]
         if which:  # the bootstrap was left out for these models: said, not hidden
-            labels = [messages.label(f"model.{m}")[t.lang] if m in BY_ID else m for m in which]
+            labels = [messages.with_nouns(messages.label(f"model.{m}")[t.lang], t.nouns)
+                      if m in BY_ID else m for m in which]
             clusters = max((m.n_clusters for m in results.models if m.id in which), default=0)
             notes.append(t(f"table.robustness.{key}", clusters=fmt.integer(clusters),
                            models=("、" if t.lang == "zh" else ", ").join(labels)))
@@ -632,7 +633,9 @@ def ranking_table(results: Results, config: Config, t: Translator,
         rows.append(Row(tuple(cells)))
     notes = [t("table.ranking.note", previous=previous)]
     if None in shown:
-        notes.append(t("table.ranking.note_short", ends=RANKING_ENDS, n=len(status.entities),
+        notes.append(t("table.ranking.note_short" if config.status.focus
+                       else "table.ranking.note_short_nofocus", ends=RANKING_ENDS,
+                       n=len(status.entities),
                        file=f"tables/ranking_{t.lang}.csv"))
     if status.share_column:
         notes.append(t("table.ranking.note_share", column=share_label))
