@@ -342,6 +342,8 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
 
     facts = core_facts(by_id, core, alpha, max(vif.values()) if vif else None)
     facts["alpha"] = alpha
+    within = (sensitivity or {}).get("vif_within") or {}
+    facts["max_vif_within"] = max(within.values()) if within else None
     for name, expression in rules.warnings.items():
         facts[name] = evaluate(expression, facts, file=rules_file, key=f"warnings.{name}")
     warnings = [name for name in rules.warnings if facts[name]]

@@ -10,7 +10,7 @@ from typing import Any
 
 from reporter.battery import bootstrap, robustness
 from reporter.battery.baseline import baseline
-from reporter.battery.descriptives import correlations, descriptives, vif
+from reporter.battery.descriptives import correlations, descriptives, vif, vif_within
 from reporter.battery.error_structure import fgls_tests
 from reporter.battery.fgls import fit_pggls, fit_xtgls
 from reporter.battery.heterogeneity import heterogeneity
@@ -144,6 +144,7 @@ def _battery(panel: Panel, config: Config) -> Battery:
     tested, record = bootstrap.attach(models, frame, entity, time, design, model.core,
                                       options if inference.bootstrap else None)
     sensitivity = {"leave_one_out": robustness.leave_one_out(main, entity, time, model, alpha),
+                   "vif_within": vif_within(main, entity, time, regressors),
                    "not_estimated": not_estimated, "wild_bootstrap": record}
     return Battery(
         descriptives=descriptives(frame, variables),

@@ -136,7 +136,7 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
         for warning in p["warnings"]:
             text += gap + t(f"finding.warning.{warning}", n_clusters=p["n_clusters"],
                             first_stage_f=fmt.num(p["first_stage_f_cluster"], 1),
-                            max_vif=fmt.num(p["max_vif"], 1))
+                            max_vif=fmt.num(p.get("max_vif_within") or p["max_vif"], 1))
         return text
     if finding.key == "robustness":
         # sign and significance counted apart, relative to the baseline's own significance
