@@ -70,8 +70,10 @@ ENTITY_NOUNS: tuple[tuple[frozenset[str], str, str], ...] = (
 )
 
 
-# the label of a derived column without one of its own, from its source(s)' labels
+LOG_MARK = re.compile(  # "(log)" at the end of a label
+    r"\s*(\((natural )?log\)|（对数）|\(对数\))\s*$", re.I)
 _LOG = re.compile(r"对数|\blog\b|\bln\b|^ln_|^log_", re.I)
+# the label of a derived column without one of its own, from its source(s)' labels
 DERIVED_LABELS = {"log": {"zh": "{0}（对数）", "en": "{0} (log)"},
                   "growth": {"zh": "{0}增长率", "en": "growth of {0}"},
                   "lag": {"zh": "{0}（滞后一期）", "en": "{0} (t−1)"},
@@ -421,7 +423,8 @@ class Config:
         """What the brief is about: `study.topic`, else the dependent's label."""
         if self.study.topic is not None:
             return self.study.topic.get(lang)
-        return self.label(self.model.dependent, lang)
+        # the thing itself on a cover: "Real GDP per capita", not "… (log)"
+        return LOG_MARK.sub("", self.label(self.model.dependent, lang))
 
 
 # --- validation -----------------------------------------------------------------------

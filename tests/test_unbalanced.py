@@ -66,3 +66,16 @@ def test_balanced_panels_are_unchanged():
     trend = next(f for f in analysis.findings() if f["key"] == "trend")
     assert trend["params"]["n_matched"] == trend["params"]["n_first"] == 12
     assert "both years" not in trend["text"]["en"]
+
+
+def test_the_status_table_counts_the_entities_each_year(empl):
+    """An unbalanced panel's yearly means and totals are over different entities: the table
+    says how many each year and what its growth compares (the PWT mean jumps when the Gulf
+    economies enter)."""
+    frame, analysis = empl
+    for lang, head in (("en", "Firms"), ("zh", "企业数")):
+        table = analysis.tables(lang)["status"]
+        assert table.columns[1] == head
+        counts = frame.dropna(subset=["emp"]).groupby("year")["firm"].nunique()
+        assert [int(n) for n in table.iloc[:, 1]] == counts.tolist()
+        assert any("both years" in n or "两年都有数据" in n for n in table.attrs["notes"])

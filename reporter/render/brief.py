@@ -12,7 +12,7 @@ from typing import Any
 from jinja2.utils import Namespace
 
 from reporter import __version__
-from reporter.config import Config
+from reporter.config import LOG_MARK, Config
 from reporter.findings import Rules, conservative, load_rules
 from reporter.literals import LANGUAGES
 from reporter.render import fmt
@@ -264,8 +264,8 @@ def _recommendation_texts(results: Results, config: Config, t: Translator,
     groups = next((f.params for f in results.findings if f.key == "heterogeneity"), {})
     column = config.model.heterogeneity or ""
     # advice speaks of the things themselves: "probability of arrest", not "(log)"
-    fill = {"core": _LOG_MARK.sub("", config.label(config.model.core, lang)),
-            "dependent": _LOG_MARK.sub("", config.label(config.model.dependent, lang)),
+    fill = {"core": LOG_MARK.sub("", config.label(config.model.core, lang)),
+            "dependent": LOG_MARK.sub("", config.label(config.model.dependent, lang)),
             "region": config.study.region.get(lang), "topic": config.topic(lang),
             "leader": names.get(ranking.get("best") or "", ""),
             "laggards": _listed([names[e] for e in ranking.get("laggards", ())], t),
@@ -293,7 +293,6 @@ def _recommendation_texts(results: Results, config: Config, t: Translator,
 
 
 _ROBUSTNESS_PREFIX = re.compile(r"^(Robustness: |稳健性：)")
-_LOG_MARK = re.compile(r"\s*(\((natural )?log\)|（对数）|\(对数\))\s*$", re.I)
 
 
 def _in_percent(params: dict[str, Any], config: Config, t: Translator) -> str:
@@ -303,8 +302,8 @@ def _in_percent(params: dict[str, Any], config: Config, t: Translator) -> str:
     if kind is None or size is None:
         return ""
     dependent, core = config.model.dependent, config.model.core
-    names = {"dependent": _LOG_MARK.sub("", config.label(config.level_of(dependent), t.lang)),
-             "core": _LOG_MARK.sub("", config.label(config.level_of(core), t.lang))}
+    names = {"dependent": LOG_MARK.sub("", config.label(config.level_of(dependent), t.lang)),
+             "core": LOG_MARK.sub("", config.label(config.level_of(core), t.lang))}
     way = "more" if size > 0 else "less"
     digits = 2 if kind != "log_core" else 3
     return ("" if t.lang == "zh" else " ") + t(f"finding.in_percent.{kind}_{way}", **names,

@@ -651,21 +651,28 @@ def status_table(results: Results, config: Config, t: Translator) -> Table:
     column = config.label(status.share_column or "", t.lang)
     unit = config.unit(status.share_column or "", t.lang)
     level = status.variable or config.model.dependent
+    # on an unbalanced panel, how many entities each year's mean and total are over: a jump
+    # when entities enter is then not read as growth
+    counts = list(status.n_by_year) if len(set(status.n_by_year)) > 1 else []
+    columns = ("year", *(("n",) if counts else ()), "mean", "total", "growth", "hhi")
     header = tuple(Cell(fmt.with_unit(t(f"table.status.{c}", column=column,
                                         variable=config.label(level, t.lang)),
                                       unit if c == "total" else None, t.lang), kind="head")
-                   for c in ("year", "mean", "total", "growth", "hhi"))
+                   for c in columns)
     # counts (deaths, firms) stay whole; amounts keep one decimal
     whole = all(float(v).is_integer() for v in status.share_total)
     digits = status_digits(status)
-    rows = tuple(Row((Cell(str(year)), Cell(fmt.num(mean, digits)),
-                      Cell(fmt.num(total, 0 if whole else 1)),
+    rows = tuple(Row((Cell(str(year)), *((Cell(str(counts[i])),) if counts else ()),
+                      Cell(fmt.num(mean, digits)), Cell(fmt.num(total, 0 if whole else 1)),
                       Cell(fmt.percent(growth) if growth is not None else "—"),
                       Cell(fmt.small(hhi, 3))))
-                 for year, mean, total, growth, hhi in zip(
+                 for i, (year, mean, total, growth, hhi) in enumerate(zip(
                      status.years, status.dependent_mean, status.share_total,
-                     status.share_growth, status.hhi, strict=True))
+                     status.share_growth, status.hhi, strict=True)))
     notes = [t("table.status.note")]
+    if counts:  # growth over the entities in both years unless the total is the reported one
+        notes.append(t("table.status.note_counts" if status.share_total_row
+                       else "table.status.note_counts_matched"))
     shares = [c for c in status.share_coverage if c is not None]
     if status.share_total_row and shares:
         notes.append(t("table.status.note_total",
