@@ -51,12 +51,23 @@ def test_a_lag_is_the_previous_period_on_the_step():
     assert lag(five, "city", "year", "x", step=1).isna().all()
 
 
+def _analysed(folder, years_of: dict[str, list[int]], seed: int = 7):
+    """The panel over `years_of` and its analysis, with x the core and z the control."""
+    frame = _panel(years_of, seed)
+    config = write_study(folder, 'dependent = "y"\ncore = "x"\ncontrols = ["z"]', frame)
+    return frame, api.analyse(config)
+
+
+def _robustness_notes(analysis, lang: str) -> str:
+    t = Translator(load_catalogue(list(analysis.template_dirs), lang), lang,
+                   analysis.config.wording()[lang])
+    return " ".join(robustness_table(analysis.results, analysis.config, t).notes)
+
+
 @pytest.fixture(scope="module")
 def five_yearly(tmp_path_factory):
-    frame = _panel({f"c{i:02d}": list(range(1963, 2024, 5)) for i in range(30)})
-    config = write_study(tmp_path_factory.mktemp("five"),
-                         'dependent = "y"\ncore = "x"\ncontrols = ["z"]', frame)
-    return frame, api.analyse(config)
+    return _analysed(tmp_path_factory.mktemp("five"),
+                     {f"c{i:02d}": list(range(1963, 2024, 5)) for i in range(30)})
 
 
 def test_five_yearly_data_lag_five_years(five_yearly):
@@ -69,9 +80,7 @@ def test_five_yearly_data_lag_five_years(five_yearly):
     assert lagged.nobs == iv.nobs == len(frame) - 30
     robustness = next(f for f in results.findings if f.key == "robustness")
     assert not robustness.params["small_sample"]
-    t = Translator(load_catalogue(list(analysis.template_dirs), "en"), "en",
-                   analysis.config.wording()["en"])
-    notes = " ".join(robustness_table(results, analysis.config, t).notes)
+    notes = _robustness_notes(analysis, "en")
     assert "x one period (5 years) earlier" in notes
     assert "Fewer observations" not in notes  # 360 of 390 rows: nothing to say
 
@@ -81,10 +90,7 @@ def sparse(tmp_path_factory):
     """Six cities every year, twelve every other year: the lag keeps 66 of 144 rows."""
     years = {**{f"full{i}": list(range(2012, 2024)) for i in range(6)},
              **{f"even{i}": list(range(2012, 2024, 2)) for i in range(12)}}
-    frame = _panel(years, seed=3)
-    config = write_study(tmp_path_factory.mktemp("sparse"),
-                         'dependent = "y"\ncore = "x"\ncontrols = ["z"]', frame)
-    return frame, api.analyse(config)
+    return _analysed(tmp_path_factory.mktemp("sparse"), years, seed=3)
 
 
 def test_a_specification_on_less_than_half_the_sample_is_not_counted(sparse):
@@ -105,9 +111,7 @@ def test_a_specification_on_less_than_half_the_sample_is_not_counted(sparse):
     assert "lagged core variable, Two-way FE 2SLS" in sentence
     for lang, expected in (("en", "Fewer observations than the baseline (144)"),
                            ("zh", "以下设定的观测少于基准（144）")):
-        t = Translator(load_catalogue(list(analysis.template_dirs), lang), lang,
-                       analysis.config.wording()[lang])
-        notes = " ".join(robustness_table(results, analysis.config, t).notes)
+        notes = _robustness_notes(analysis, lang)
         assert expected in notes and "66 (46%)" in notes.replace("（", " (").replace("）", ")")
 
 

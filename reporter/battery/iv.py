@@ -166,12 +166,11 @@ def fit_iv_2sls(
     model_id: str = IV_MODEL_ID,
     first_stage_id: str = FIRST_STAGE_ID,
     level: float = 0.95,
-    tests: bool = True,
 ) -> tuple[ModelResult, ModelResult]:
     """Two-way FE 2SLS of `dependent` on `endogenous` (instrumented) and `controls`, and its
     first stage. No instruments: the one-period lag `<endogenous>_lag1`; any missing
-    `<column>_lag<p>` instrument is built with `lag`. With `tests`, the second stage's
-    diagnostics also hold the endogeneity and overidentification tests and LIML
+    `<column>_lag<p>` instrument is built with `lag`. The second stage's diagnostics also
+    hold the endogeneity and overidentification tests and LIML
     (`endogeneity.iv_tests`, linearmodels on the same within-transformed sample)."""
     controls, instruments = list(controls), list(instruments) or [lag_name(endogenous)]
     built = _with_lags(frame, entity, time, instruments)
@@ -257,7 +256,7 @@ def fit_iv_2sls(
     joint = wald(fit, names)
     more = iv_tests(y, d, c, z, sample=sample, design=design, dependent=dependent,
                     endogenous=endogenous, controls=controls, first_stage_resid=first.resid,
-                    level=level) if tests else {}
+                    level=level)
 
     shared = {
         "endogenous": endogenous,

@@ -172,29 +172,6 @@ make_study <- function(spec, frame) {
   message(sprintf("  wrote %s (%d rows, md5 %s)", folder, nrow(data), ref$data_md5))
 }
 
-## write_csv_full / read_csv_full with a chosen missing-value marker
-write_csv_full <- function(df, path, na = "") {
-  out <- df
-  char_cols <- integer(0)
-  for (j in seq_along(out)) {
-    x <- out[[j]]
-    if (is.factor(x)) x <- as.character(x)
-    if (is.character(x)) {
-      char_cols <- c(char_cols, j)
-      out[[j]] <- x
-    } else if (is.double(x)) {
-      s <- rep(NA_character_, length(x))
-      s[!is.na(x)] <- fmt_num(x[!is.na(x)])
-      out[[j]] <- s
-    }
-  }
-  write.csv(out, path, row.names = FALSE, quote = char_cols, na = na, fileEncoding = "UTF-8")
-}
-read_csv_full <- function(path, na = c("", "NA")) {
-  read.csv(path, check.names = FALSE, stringsAsFactors = FALSE, fileEncoding = "UTF-8",
-           na.strings = na)
-}
-
 yes <- function(f) ifelse(is.na(f), NA_integer_, as.integer(f == "yes"))
 
 ## ---------------------------------------------------------------------------

@@ -54,69 +54,14 @@
 ##   FD model and in the auxiliary regression, no year dummies, HC0, df2 = n - 2): the same
 ##   code with those choices reproduces it.
 
-suppressPackageStartupMessages({
-  library(AER)
-  library(plm)
-  library(sandwich)
-  library(jsonlite)
-})
-options(warn = 1, stringsAsFactors = FALSE)
+suppressPackageStartupMessages(library(AER))
+## number formatting, JSON writing, CSV reading and check_close: make_reference.R's
+MAKE_REFERENCE_LIBRARY <- TRUE
+source(file.path("tests", "reference", "make_reference.R"))
 
-REF_DIR <- file.path("tests", "reference")
-if (!dir.exists(REF_DIR)) stop("run this script from the repository root")
 FIX_DIR <- file.path(REF_DIR, "fixtures", "endogeneity")
 dir.create(FIX_DIR, showWarnings = FALSE, recursive = TRUE)
-TOL <- 1e-10
 LEVEL <- 0.95
-VERBOSE <- nzchar(Sys.getenv("REF_VERBOSE"))
-
-## ---- number formatting (as make_reference.R): shortest round-tripping digits --------
-fmt_num <- function(v) {
-  s <- sprintf("%.15g", v)
-  bad <- !is.na(v) & is.finite(v) & as.numeric(s) != v
-  s[bad] <- sprintf("%.16g", v[bad])
-  bad <- !is.na(v) & is.finite(v) & as.numeric(s) != v
-  s[bad] <- sprintf("%.17g", v[bad])
-  stopifnot(all(is.na(v) | !is.finite(v) | as.numeric(s) == v))
-  s
-}
-jsonify <- function(x) {
-  if (is.list(x)) {
-    out <- lapply(x, jsonify)
-    names(out) <- names(x)
-    return(out)
-  }
-  if (is.numeric(x) && !inherits(x, "AsIs")) {
-    if (length(x) != 1) stop("numeric vectors must be wrapped in as.list() or I()")
-    if (is.na(x) || !is.finite(x)) return(structure("null", class = "json"))
-    if (is.integer(x)) return(structure(as.character(x), class = "json"))
-    return(structure(fmt_num(unname(x)), class = "json"))
-  }
-  x
-}
-write_json_fixture <- function(obj, path) {
-  txt <- toJSON(jsonify(obj), auto_unbox = TRUE, pretty = TRUE,
-                json_verbatim = TRUE, null = "null", na = "null")
-  con <- file(path, open = "w", encoding = "UTF-8")
-  writeLines(txt, con)
-  close(con)
-}
-read_csv_full <- function(path) {
-  read.csv(path, check.names = FALSE, stringsAsFactors = FALSE,
-           fileEncoding = "UTF-8", na.strings = c("", "NA"))
-}
-rel_diff <- function(a, b) {
-  a <- unclass(as.matrix(a)); b <- unclass(as.matrix(b))
-  stopifnot(all(dim(a) == dim(b)))
-  scale <- max(abs(a)); if (scale == 0) scale <- 1
-  max(abs(a - b)) / scale
-}
-check_close <- function(a, b, what, tol = TOL) {
-  d <- rel_diff(a, b)
-  if (!(d < tol)) stop(sprintf("cross-check failed for %s: rel diff %.3g", what, d))
-  if (VERBOSE) message(sprintf("    ok %-62s %.2g", what, d))
-  invisible(d)
-}
 
 ## the value of `col` in year - p of the same entity (merge on the year, not on row order)
 add_lag <- function(df, ent, tim, col, p, name = paste0(col, "_lag", p)) {

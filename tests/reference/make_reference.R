@@ -71,8 +71,8 @@ write_json_fixture <- function(obj, path) {
   close(con)
 }
 
-## CSV with every double written so that it round-trips exactly
-write_csv_full <- function(df, path) {
+## CSV with every double written so that it round-trips exactly; `na`: the missing marker
+write_csv_full <- function(df, path, na = "") {
   out <- df
   char_cols <- integer(0)
   for (j in seq_along(out)) {
@@ -87,13 +87,13 @@ write_csv_full <- function(df, path) {
       out[[j]] <- s
     }
   }
-  write.csv(out, path, row.names = FALSE, quote = char_cols, na = "",
+  write.csv(out, path, row.names = FALSE, quote = char_cols, na = na,
             fileEncoding = "UTF-8")
 }
 
-read_csv_full <- function(path) {
+read_csv_full <- function(path, na = c("", "NA")) {
   read.csv(path, check.names = FALSE, stringsAsFactors = FALSE,
-           fileEncoding = "UTF-8", na.strings = c("", "NA"))
+           fileEncoding = "UTF-8", na.strings = na)
 }
 
 rel_diff <- function(a, b) {
