@@ -20,10 +20,8 @@ from pathlib import Path
 
 from bench_render import analysed_study  # bench/, the folder of this script
 
-from reporter import heap
 from reporter.formats import inline_charts
 from reporter.render.brief import render_brief
-from reporter.render.pdf import _font_config
 
 VARIANTS = {
     "current": "",
@@ -46,15 +44,13 @@ def main() -> None:
         for lang in ("zh", "en"):
             brief = render_brief(results, config, lang, dirs, folder / "charts", meta)
             briefs[lang] = inline_charts(brief.html, folder, brief.charts)
-    fonts = _font_config(tuple(str(d) for d in dirs))
 
     def once(rule: str) -> tuple[float, float, list[int]]:
         layout = write = 0.0
         pages = []
         for html in briefs.values():
             start = time.perf_counter()
-            document = HTML(string=html.replace("</style>", rule + "</style>", 1)).render(
-                font_config=fonts)
+            document = HTML(string=html.replace("</style>", rule + "</style>", 1)).render()
             middle = time.perf_counter()
             document.write_pdf(io.BytesIO())
             layout += middle - start
@@ -62,14 +58,13 @@ def main() -> None:
             pages.append(len(document.pages))
         return layout, write, pages
 
-    with heap.few_collections():  # as a run renders
-        once("")  # warm-up: fonts, caches
-        seconds: dict[str, list[tuple[float, float]]] = {name: [] for name in VARIANTS}
-        pages: dict[str, list[int]] = {}
-        for _ in range(args.repeat):
-            for name, rule in VARIANTS.items():
-                layout, write, pages[name] = once(rule)
-                seconds[name].append((layout, write))
+    once("")  # warm-up: fonts, caches
+    seconds: dict[str, list[tuple[float, float]]] = {name: [] for name in VARIANTS}
+    pages: dict[str, list[int]] = {}
+    for _ in range(args.repeat):
+        for name, rule in VARIANTS.items():
+            layout, write, pages[name] = once(rule)
+            seconds[name].append((layout, write))
     base = statistics.median(a + b for a, b in seconds["current"])
     print(f"{Path(args.config).name}: both briefs laid out and written by WeasyPrint in a "
           f"warm process, medians of {args.repeat}")

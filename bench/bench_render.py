@@ -1,14 +1,16 @@
-"""Rendering one study's two briefs in a warm process, with each speed measure of issue 9
-switched off in turn: interleaved runs, medians, ratios against everything on.
+"""Rendering one study's two briefs in a warm process, as a run renders and with the charts
+saved as matplotlib saves them: interleaved runs, medians, ratios.
 
     python bench/bench_render.py [--config data/zhejiang_hightech.toml] [--repeat 5]
 
 Variants (each differs from `current` in one respect):
 
 - `current`: as a run renders;
-- `default_gc`: CPython's collector thresholds while rendering (no `few_collections`);
-- `rgba_png`: charts saved by `savefig` as matplotlib does (RGBA, zlib level 6);
-- `fresh_fonts`: a new WeasyPrint font configuration for every document.
+- `rgba_png`: charts saved by `savefig` as matplotlib does (RGBA, zlib level 6).
+
+(The GC thresholds, the shared template bytecode and the per-process font configuration
+measured here before were removed: bench_machinery.py found each worth under 15 % of a
+whole run.)
 
 The machine's speed drifts by tens of per cent from minute to minute (a shared VM), so the
 variants run in rotation and only ratios within this script mean anything.
@@ -17,15 +19,14 @@ variants run in rotation and only ratios within this script mean anything.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from reporter import heap, pipeline
+from reporter import pipeline
 from reporter.config import load_config
-from reporter.render import charts, pdf
+from reporter.render import charts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,12 +35,6 @@ def _savefig(plt, fig, path: Path) -> Path:
     fig.savefig(path, metadata={"Software": None})
     plt.close(fig)
     return path
-
-
-def _fresh_font_config(templates: tuple[str, ...]):
-    from weasyprint.text.fonts import FontConfiguration
-
-    return FontConfiguration()
 
 
 def analysed_study(description: str):
@@ -57,13 +52,8 @@ def analysed_study(description: str):
 
 def main() -> None:
     args, config, dirs, results, meta = analysed_study(__doc__.split("\n\n")[0])
-    originals = (heap.few_collections, charts._save, pdf._font_config)
-    variants = {
-        "current": originals,
-        "default_gc": (contextlib.nullcontext, originals[1], originals[2]),
-        "rgba_png": (originals[0], _savefig, originals[2]),
-        "fresh_fonts": (originals[0], originals[1], _fresh_font_config),
-    }
+    original = charts._save
+    variants = {"current": original, "rgba_png": _savefig}
 
     def render() -> float:
         start = time.perf_counter()
@@ -73,18 +63,16 @@ def main() -> None:
                                           ("pdf",))
         return time.perf_counter() - start
 
-    with heap.few_collections():
-        render()  # warm-up: imports, fonts, caches
+    render()  # warm-up: imports, fonts
     seconds: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(args.repeat):
-        for name, (gc_policy, save, fonts) in variants.items():
-            charts._save, pdf._font_config = save, fonts
-            with gc_policy():  # as pipeline.run wraps a run
-                seconds[name].append(render())
-    charts._save, pdf._font_config = originals[1:]
+        for name, save in variants.items():
+            charts._save = save
+            seconds[name].append(render())
+    charts._save = original
     base = statistics.median(seconds["current"])
     print(f"{Path(args.config).name}: both languages rendered in a warm process, "
-          f"median of {args.repeat} (thresholds in a run: {heap.THRESHOLDS})")
+          f"median of {args.repeat}")
     for name, values in seconds.items():
         median = statistics.median(values)
         print(f"    {name:<12} {median:6.2f} s   {median / base:5.2f}× current")

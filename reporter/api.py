@@ -133,6 +133,8 @@ def run(config: str | Path | Config | None = None, output: str | Path = "output"
     extra = [Path(templates)] if templates else None
     summary = pipeline.run(study, output, tuple(langs),
                            tuple(formats) if formats is not None else None, extra)
+    if summary.results is None:  # pragma: no cover - a run that returns has its results
+        raise RuntimeError("the run returned no results")
     return Analysis(config=study, results=summary.results,
                     template_dirs=tuple(pipeline.template_folders(study, extra)),
                     output=summary.output, files=summary.files)

@@ -7,11 +7,13 @@ Exit codes (the contract): 0 success; 1 internal error (traceback in the log onl
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import IO, Any
@@ -26,7 +28,8 @@ HELP = """Bilingual policy briefs from regional trade panels.
 由地区贸易面板数据生成中英文政策简报。"""
 
 
-def _csv_choice(allowed: tuple[str, ...], option: str) -> Callable[..., tuple[str, ...]]:
+def _csv_choice(allowed: tuple[str, ...],
+                option: str) -> Callable[..., tuple[str, ...] | None]:
     def convert(ctx: click.Context, param: click.Parameter,
                 value: str | None) -> tuple[str, ...] | None:
         if value is None:  # not given: the study's own choice (--format)
@@ -70,23 +73,43 @@ def _say(key: str, **params: object) -> None:
         click.echo(messages.text(key, lang, **params))
 
 
+def _display_width(text: str) -> int:
+    """Terminal columns: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 class _Progress:
-    """One self-overwriting line on a terminal: time so far and the stage running."""
+    """One self-overwriting line on a terminal: time so far and the stage running; while
+    the languages render at once, the stage of each (`render_zh`, `pdf_en`, …)."""
 
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
         self.start = time.perf_counter()
+        self.running: dict[str, str] = {}  # language ("" for the run's own) -> its stage
 
     def __call__(self, stage: str) -> None:
-        base, _, lang = stage.partition("_")
+        base, _, rest = stage.partition("_")
         try:
             label = " / ".join(messages.text(f"progress.{base}", lang_)
                                for lang_ in messages.LANGUAGES)
         except KeyError:
             label = base
-        label += f" ({lang})" if lang else ""
+        langs = rest.partition("_")[0].split("+") if rest else []
+        if langs:
+            self.running.pop("", None)
+            self.running.update(dict.fromkeys(langs, label))
+        else:
+            self.running = {"": label}
+        shown = " · ".join(f"{text} ({lang})" if lang else text
+                           for lang, text in self.running.items())
         elapsed = time.perf_counter() - self.start
-        self.stream.write(f"\r\033[K[{elapsed:5.1f} s] {label} …")
+        line = f"[{elapsed:5.1f} s] {shown} …"
+        width = shutil.get_terminal_size().columns - 1  # a wrapped line would not overwrite
+        if _display_width(line) > width:
+            while line and _display_width(line + "…") > width:
+                line = line[:-1]
+            line += "…"
+        self.stream.write(f"\r\033[K{line}")
         self.stream.flush()
 
     def close(self) -> None:
@@ -106,9 +129,32 @@ def _guard(func: Callable[[], Any]) -> Any:
         _internal(exc)
 
 
+HELP_OPTION = "Show this message and exit. / 显示本帮助并退出。"
+
+
+class BilingualCommand(click.Command):
+    """A command whose --help option says what it does in both languages."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_OPTION
+        return option
+
+
 class BilingualGroup(click.Group):
     """A click group whose usage errors (unknown option, missing value) are bilingual and
-    exit 2, like every other bad-input error of the contract."""
+    exit 2, like every other bad-input error of the contract; its commands and groups
+    are bilingual too."""
+
+    command_class = BilingualCommand
+    group_class = type  # subgroups are BilingualGroups
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_OPTION
+        return option
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              **extra):
@@ -134,33 +180,40 @@ class BilingualGroup(click.Group):
 
 @click.group(cls=BilingualGroup, help=HELP,
              context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="reporter")
+@click.version_option(__version__, "--version", prog_name="reporter",
+                      help="Show the version and exit. / 显示版本号并退出。")
 def main() -> None:
     pass
 
 
-@main.command(help="Load the panel, run the whole battery and write the briefs.\n\n"
+@main.command(short_help="Write the briefs. / 生成简报。",
+    help="Load the panel, run the whole battery and write the briefs.\n\n"
                    "读取面板数据，运行全部分析并生成简报。")
 @click.option("--config", "config_paths", type=click.Path(dir_okay=False, path_type=Path),
               multiple=True, help="Study config (TOML); give it several times for a batch. "
-              "Default: the bundled sample study.")
+              "Default: the bundled sample study. / 研究配置（TOML），多次给出即批量运行；"
+              "默认为自带示例研究。")
 @click.option("--output", "output", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("output"), show_default=True, help="Output folder.")
+              default=Path("output"), show_default=True,
+              help="Output folder. / 输出目录。")
 @click.option("--jobs", "jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Studies run at once (a process pool) when --config is given several "
-              "times.")
+              "times. / 批量运行时同时运行的研究数。")
 @click.option("--lang", "langs", default="zh,en", show_default=True,
               callback=_csv_choice(literals.LANGUAGES, "--lang"),
-              help="Languages, comma-separated.")
+              help="Languages, comma-separated. / 语言，逗号分隔。")
 @click.option("--format", "formats", default=None,
               callback=_csv_choice(literals.OUTPUT_FORMATS, "--format"),
               help="Formats, comma-separated: " + ", ".join(literals.OUTPUT_FORMATS) + ". "
               "Default: the study's report.formats, else pdf,json (results.json is always "
-              "written).")
+              "written). / 输出格式，逗号分隔；默认取研究的 report.formats，否则为 pdf,json"
+              "（总会写出 results.json）。")
 @click.option("--templates", "templates", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="An editor's template folder, read before the defaults.")
+              default=None, help="An editor's template folder, read before the defaults. / "
+              "编辑的模板目录，优先于自带模板。")
 @click.option("-v", "--verbose", is_flag=True,
-              help="Show the run log on stderr (it is always written to OUTPUT/reporter.log).")
+              help="Show the run log on stderr (it is always written to OUTPUT/reporter.log). "
+              "/ 在终端显示运行日志（日志总会写入 OUTPUT/reporter.log）。")
 def run(config_paths: tuple[Path, ...], output: Path, jobs: int, langs: tuple[str, ...],
         formats: tuple[str, ...] | None, templates: Path | None, verbose: bool) -> None:
     from reporter import pipeline
@@ -185,17 +238,28 @@ def run(config_paths: tuple[Path, ...], output: Path, jobs: int, langs: tuple[st
 
     with echo(sys.stderr) if verbose else nullcontext():
         summary = _guard(body)
+    for line in _notice_lines(summary.notices):
+        click.echo(line, err=True)
     click.echo(_summary_line(summary))
 
 
+def _notice_lines(notices: Sequence[tuple[str, dict[str, str]]]) -> list[str]:
+    """Each notice of a run, Chinese then English."""
+    return [messages.text(key, lang, **params) for key, params in notices
+            for lang in messages.LANGUAGES]
+
+
 def _summary_line(summary: Any) -> str:
-    return f"reporter: {summary.output} ({', '.join(summary.files)}) in {summary.wall:.1f} s"
+    """The one line a successful run prints (cron mails it): where, what, how long."""
+    return (f"reporter: {summary.output} ({', '.join(summary.files)}) — "
+            f"用时 {summary.wall:.1f} 秒 / in {summary.wall:.1f} s")
 
 
 def _run_one(config_path: Path, output: Path, langs: tuple[str, ...],
              formats: tuple[str, ...] | None, templates: Path | None,
-             render_jobs: int, in_worker: bool = False) -> tuple[int, str]:
-    """One study of a batch: (exit code, what to print). Never raises an error, so one
+             render_jobs: int, in_worker: bool = False,
+             ) -> tuple[int, str, tuple[tuple[str, dict[str, str]], ...]]:
+    """One study of a batch: (exit code, what to print, its notices). Never raises, so one
     failing study does not stop the others; a signal stops the batch. A pool worker
     (`in_worker`) ends its study cleanly on the SIGTERM the batch sends, then exits."""
     import os
@@ -213,19 +277,17 @@ def _run_one(config_path: Path, output: Path, langs: tuple[str, ...],
             os._exit(stop.exit_code)  # staging and lock are gone; the batch is ending
         raise
     except ReporterError as error:
-        return error.exit_code, error.bilingual()
+        return error.exit_code, error.bilingual(), ()
     except Exception as exc:
-        error = _internal_error(exc)
-        return error.exit_code, error.bilingual()
-    return 0, _summary_line(summary)
+        internal = _internal_error(exc)
+        return internal.exit_code, internal.bilingual(), ()
+    return 0, _summary_line(summary), summary.notices
 
 
 def _run_batch(config_paths: tuple[Path, ...], output: Path, langs: tuple[str, ...],
                formats: tuple[str, ...] | None, templates: Path | None, jobs: int) -> int:
     """Run every study (each with its own lock and atomic output), `jobs` at a time; print
     each outcome in the order given; return the worst exit code (the largest)."""
-    from reporter.heap import few_collections
-
     jobs = min(jobs, len(config_paths))
     render_jobs = 1 if jobs > 1 else 0  # the pool already fills the cores
     args = [(path, output, langs, formats, templates, render_jobs) for path in config_paths]
@@ -248,16 +310,17 @@ def _run_batch(config_paths: tuple[Path, ...], output: Path, langs: tuple[str, .
     worst = 0
     failed = 0
     finished: list[Path] = []
+    noticed: dict[str, None] = {}
     try:
-        with few_collections():  # one policy for the batch: a run's end sets off no collection
-            for path, (code, text) in zip(config_paths, outcomes, strict=True):
-                finished.append(path)
-                if code:
-                    failed += 1
-                    click.echo(f"{path}:\n{text}", err=True)
-                else:
-                    click.echo(text)
-                worst = max(worst, code)
+        for path, (code, text, notices) in zip(config_paths, outcomes, strict=True):
+            noticed.update(dict.fromkeys(_notice_lines(notices)))
+            finished.append(path)
+            if code:
+                failed += 1
+                click.echo(f"{path}:\n{text}", err=True)
+            else:
+                click.echo(text)
+            worst = max(worst, code)
     except Interrupted as stop:
         if jobs > 1:
             _stop_workers()
@@ -265,7 +328,7 @@ def _run_batch(config_paths: tuple[Path, ...], output: Path, langs: tuple[str, .
             for path, future in zip(config_paths, futures, strict=True):
                 if path not in finished and future.done() and not future.cancelled() \
                         and future.exception() is None:
-                    code, text = future.result()
+                    code, text, _ = future.result()
                     click.echo(text if not code else f"{path}:\n{text}", err=bool(code))
                     finished.append(path)
         _batch_interrupted(stop, config_paths, finished)
@@ -274,6 +337,8 @@ def _run_batch(config_paths: tuple[Path, ...], output: Path, langs: tuple[str, .
     finally:
         if jobs > 1:
             pool.shutdown(cancel_futures=True)
+    for line in noticed:  # once for the batch, however many studies met it
+        click.echo(line, err=True)
     if failed:
         click.echo(f"错误：{len(config_paths)} 项研究中 {failed} 项失败（退出码 {worst}）。\n"
                    f"Error: {failed} of {len(config_paths)} studies failed (exit code {worst}).",
@@ -309,14 +374,15 @@ def _batch_interrupted(stop: Interrupted, paths: tuple[Path, ...],
             err=True)
 
 
-@main.command(help="Check config and data without estimating or rendering.\n\n"
+@main.command(short_help="Check config and data. / 检查配置与数据。",
+    help="Check config and data without estimating or rendering.\n\n"
                    "检查配置与数据，不做估计、不生成简报。")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              required=True, help="Study config (TOML).")
+              required=True, help="Study config (TOML). / 研究配置（TOML）。")
 @click.option("--lang", "langs", default="zh,en", show_default=True,
               callback=_csv_choice(literals.LANGUAGES, "--lang"),
               help="The briefs' languages: with en, every name the English brief shows must "
-              "have an English one.")
+              "have an English one. / 简报语言；含 en 时，英文简报中的每个名称都须有英文名。")
 def validate(config_path: Path, langs: tuple[str, ...]) -> None:
     from reporter import pipeline
 
@@ -326,14 +392,16 @@ def validate(config_path: Path, langs: tuple[str, ...]) -> None:
          winsorised=sum(s.count for s in steps))
 
 
-@main.command(help="Start a study: a commented config, a copy of the templates and a data "
+@main.command(short_help="Start a study folder. / 新建研究目录。",
+    help="Start a study: a commented config, a copy of the templates and a data "
                    "folder with a README of the expected columns.\n\n"
                    "新建研究：带注释的配置文件、模板副本，以及说明所需数据列的数据目录。")
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Your workbook (CSV, XLSX): the config is written for it and "
               "a copy goes to the data folder. / 您的数据表：据此生成配置，并复制到数据目录。")
-@click.option("--sheet", "sheet", default=None, help="The worksheet, in a workbook of several.")
+@click.option("--sheet", "sheet", default=None, help="The worksheet, in a workbook of several. / "
+              "工作簿含多张表时所用的工作表。")
 def init(folder: Path, source: Path | None, sheet: str | None) -> None:
     from reporter import scaffold
 
@@ -344,13 +412,15 @@ def init(folder: Path, source: Path | None, sheet: str | None) -> None:
          config=config, data=data)
 
 
-@main.group(help="Export the bundled templates for editing, or check edited ones.\n\n"
+@main.group(short_help="Export, check, compare, preview templates. / 导出、检查、比较、预览模板。",
+    help="Export the bundled templates for editing, or check edited ones.\n\n"
                  "导出自带模板以便修改，或检查修改后的模板。")
 def templates() -> None:
     pass
 
 
-@templates.command("export", help="Copy the bundled templates and catalogues into FOLDER.\n\n"
+@templates.command("export", short_help="Copy the templates to edit. / 复制模板以便编辑。",
+    help="Copy the bundled templates and catalogues into FOLDER.\n\n"
                                   "将自带模板与消息目录复制到 FOLDER。")
 @click.argument("folder", type=click.Path(path_type=Path))
 def templates_export(folder: Path) -> None:
@@ -360,14 +430,15 @@ def templates_export(folder: Path) -> None:
     _say("scaffold.exported", folder=folder, count=len(files))
 
 
-@templates.command("check", help="Render the templates in FOLDER against sample results and "
+@templates.command("check", short_help="Check edited templates. / 检查修改后的模板。",
+    help="Render the templates in FOLDER against sample results and "
                                  "report every error with file and line (exit 2 if any).\n\n"
                                  "用示例结果渲染 FOLDER 中的模板，逐条报告错误及其文件与行号。")
 @click.argument("folder", type=click.Path(path_type=Path))
 def templates_check(folder: Path) -> None:
-    from reporter import provenance, scaffold
+    from reporter import provenance, template_check
 
-    problems, count = _guard(lambda: scaffold.check_templates(folder))
+    problems, count = _guard(lambda: template_check.check_templates(folder))
     notices = list(provenance.notices(folder))
     for where, key, params in notices:  # the bundled brief moved under the editor's copy
         for lang in messages.LANGUAGES:
@@ -384,7 +455,8 @@ def templates_check(folder: Path) -> None:
     _say("templates.ok", folder=folder, count=count)
 
 
-@templates.command("diff", help="Show how the templates in FOLDER differ from the bundled "
+@templates.command("diff", short_help="Show changes to the templates. / 显示模板的修改。",
+    help="Show how the templates in FOLDER differ from the bundled "
                                 "ones (unified diff, bundled first).\n\n"
                                 "显示 FOLDER 中的模板与自带模板的差异。")
 @click.argument("folder", type=click.Path(path_type=Path))
@@ -397,14 +469,16 @@ def templates_diff(folder: Path) -> None:
         click.echo(line, nl=False)
 
 
-@templates.command("preview", help="Serve the HTML brief on 127.0.0.1, rendered again on "
+@templates.command("preview", short_help="Preview the brief as you edit. / 边改边预览简报。",
+    help="Serve the HTML brief on 127.0.0.1, rendered again on "
                                    "every save in FOLDER (Ctrl-C stops).\n\n"
                                    "在本机预览 HTML 简报，每次保存 FOLDER 中的文件后自动重新渲染。")
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--study", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Study config (default: the bundled study).")
+              default=None, help="Study config (default: the bundled study). / "
+              "研究配置（默认为自带研究）。")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
-              help="Port on 127.0.0.1 (0: any free port).")
+              help="Port on 127.0.0.1 (0: any free port). / 本机端口（0 表示任一空闲端口）。")
 def templates_preview(folder: Path, config_path: Path | None, port: int) -> None:
     import tempfile
     import threading

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reporter.config import Config
+from reporter.config import Config, EntropyIndex
 from reporter.errors import InputError
 from reporter.messages import Both
 
@@ -37,7 +37,9 @@ def shown_variables(config: Config) -> list[str]:
     if config.status.share:
         names.append(config.status.share)
     for name, index in config.indices.items():
-        names += [name, *index.columns, *index.groups]
+        names.append(name)
+        if isinstance(index, EntropyIndex):  # its indicators and groups (sub-indices)
+            names += [*index.columns, *index.groups]
     return list(dict.fromkeys(n for n in names if n))
 
 

@@ -397,7 +397,7 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
                  "core_causal": facts["endogeneity_holds"]}
         out.append(Finding(key="mechanism", grade=_grade(rules, "mechanism", local),
                            model=b.id, variable=mediator,
-                           params={**local, "direction": _sign(local["indirect"])}))
+                           params={**local, "direction": _sign(sobel.extra["indirect"])}))
     test = tests.get("heterogeneity_equal_effects")
     if test is not None:
         groups = [m for m in models if m.id.startswith("heterogeneity_")
@@ -433,7 +433,8 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
                                "better": better, "best": best}))
     if status.share_column and status.hhi:
         at = status.years.index(status.report_year)
-        top = max((e for e in status.entities if e.share is not None), key=lambda e: e.share)
+        top = max((e for e in status.entities if e.share is not None),
+                  key=lambda e: e.share or 0.0)
         out.append(Finding(key="concentration", grade="fact", model="",
                            variable=status.share_column, params={
                                "year": status.report_year, "hhi": status.hhi[at],
@@ -514,8 +515,9 @@ def recommendations(found: Sequence[Finding], rules: Rules,
                          for name, item in facts[family].items()}
     chosen = []
     for entry in rules.recommendations:
-        family = entry.get("for_each")
-        items = list(facts[family].items()) if family else [(None, None)]
+        each = entry.get("for_each")
+        items: list[tuple[str | None, Any]] = (list(facts[each].items()) if each
+                                               else [(None, None)])
         for name, item in items:
             # an entry about given themes is for a study (or an item) about one of them
             about = item["themes"] if item is not None else facts["themes"]

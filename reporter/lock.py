@@ -82,7 +82,7 @@ class OutputLock:
             current = os.stat(self.path.name, dir_fd=self._dir, follow_symlinks=False)
         except FileNotFoundError:
             return False
-        return current.st_ino == os.fstat(self._fd).st_ino
+        return self._fd is not None and current.st_ino == os.fstat(self._fd).st_ino
 
     def _acquire(self) -> int:
         flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK

@@ -48,7 +48,7 @@ class Both(dict):
     def __str__(self) -> str:
         return self.get("en", "")
 
-    def __hash__(self) -> int:  # a Problem (frozen) holds it
+    def __hash__(self) -> int:  # type: ignore[override]  # a Problem (frozen) holds it
         return hash(tuple(sorted(self.items())))
 
 

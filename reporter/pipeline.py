@@ -21,7 +21,6 @@ from reporter import __version__, messages
 from reporter.config import Config, load_config
 from reporter.errors import Interrupted
 from reporter.formats import FORMATS, needs_brief
-from reporter.heap import few_collections
 from reporter.lock import OutputLock
 from reporter.log import LOGGER, run_log
 from reporter.prepare import time_step
@@ -69,6 +68,9 @@ class RunSummary:
     wall: float = 0.0  # the run's wall time, from before the config was read
     results: Results | None = None
     config: Config | None = None
+    # what the user should know though the run succeeded (a missing font library, …):
+    # (messages.toml key, parameters), logged, and shown by the CLI once each
+    notices: tuple[tuple[str, dict[str, str]], ...] = ()
 
 
 def created_at() -> dt.datetime:
@@ -211,34 +213,32 @@ def run(config_path: str | Path | Config | None = None, output_root: str | Path 
     REPORTER_RENDER_JOBS in the environment overrides 0 (for benchmarks). `formats`: None
     for the study's `report.formats`."""
     timer = Timer(on_stage=_logged(on_stage))
-    # collect rarely for the whole run; the renderer, forked inside, inherits the policy
-    with few_collections():
-        with timer.stage("config"):
-            config = (config_path if isinstance(config_path, Config)
-                      else load_config(config_path))
-        formats = tuple(formats) if formats is not None else config.report.formats
-        processes = render_processes(langs, render_jobs) if needs_brief(formats) else 1
-        renderer = start_renderer(processes)  # warms up meanwhile
-        try:
-            target = Path(output_root).resolve() / config.study.id / str(config.study.year)
-            with run_log(target.parent.parent):
-                LOGGER.info("run %s (pid %d) -> %s", config.path, os.getpid(), target)
-                try:
-                    with OutputLock(target) as lock:
-                        check_target(target)  # a file or a link where the brief goes
-                        if lock.stale:
-                            LOGGER.warning("took over the stale lock of pid %s (started %s)",
-                                           lock.stale.get("pid"), lock.stale.get("started"))
-                        summary = _produce(config, target, timer, langs, formats,
-                                           template_dirs, renderer)
-                except Interrupted as stop:
-                    stop.stage = timer.current  # run_log says which stage it hit
-                    raise
-                LOGGER.info("done: %s (%s) in %.1f s", target, ", ".join(summary.files),
-                            summary.wall)
-        finally:
-            if renderer is not None:
-                renderer.close()
+    with timer.stage("config"):
+        config = (config_path if isinstance(config_path, Config)
+                  else load_config(config_path))
+    formats = tuple(formats) if formats is not None else config.report.formats
+    processes = render_processes(langs, render_jobs) if needs_brief(formats) else 1
+    renderer = start_renderer(processes)  # warms up meanwhile
+    try:
+        target = Path(output_root).resolve() / config.study.id / str(config.study.year)
+        with run_log(target.parent.parent):
+            LOGGER.info("run %s (pid %d) -> %s", config.path, os.getpid(), target)
+            try:
+                with OutputLock(target) as lock:
+                    check_target(target)  # a file or a link where the brief goes
+                    if lock.stale:
+                        LOGGER.warning("took over the stale lock of pid %s (started %s)",
+                                       lock.stale.get("pid"), lock.stale.get("started"))
+                    summary = _produce(config, target, timer, langs, formats,
+                                       template_dirs, renderer)
+            except Interrupted as stop:
+                stop.stage = timer.current  # run_log says which stage it hit
+                raise
+            LOGGER.info("done: %s (%s) in %.1f s", target, ", ".join(summary.files),
+                        summary.wall)
+    finally:
+        if renderer is not None:
+            renderer.close()
     return summary
 
 
@@ -328,7 +328,7 @@ def _render_all(results: Results, config: Config, langs: Sequence[str], dirs: Se
             timer.on_stage(f"render_{'+'.join(langs)}")
         values = renderer.run([(lang, _render_language,
                                 (results, config, lang, dirs, folder, meta, formats))
-                               for lang in langs])
+                               for lang in langs], timer.on_stage)
         done = dict(zip(langs, values, strict=True))
     warnings: dict[str, list[str]] = {}
     for lang in langs:
@@ -369,7 +369,7 @@ def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
     """Analyse, render and write `target` atomically (called under the lock)."""
     from reporter.english import check_english
     from reporter.render.brief import sentences
-    from reporter.scaffold import check_placeholders
+    from reporter.render.placeholders import check_placeholders
 
     dirs = template_folders(config, template_dirs)
     check_placeholders(dirs[:-1])  # an editor's typo fails now, with file and line
@@ -386,10 +386,18 @@ def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
             texts = sentences(results, config, dirs)  # the findings' words, in results.json
             write_json(folder / "results.json", to_json(results, texts))
             warnings: dict[str, list[str]] = {}
+            notices = []
             if needs_brief(formats):
+                from reporter.render.pdf import font_notices, setup_notices
+
+                if "pdf" in formats:
+                    notices += setup_notices(langs)
                 with timer.stage("render"):  # wall time of all languages; per language below
                     warnings = _render_all(results, config, langs, dirs, folder, meta,
                                            formats, timer, renderer)
+                notices += font_notices(warnings)
+            for key, params in notices:
+                LOGGER.warning("%s", messages.text(key, "en", **params))
             manifest = _manifest(config, results, meta, langs, formats, dirs, timer, warnings)
             manifest["outputs"] = inventory(folder)
             write_json(folder / "manifest.json", manifest)
@@ -398,4 +406,4 @@ def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
         raise write_failed(target, exc) from None
     files = tuple(sorted(p.name for p in target.iterdir() if p.is_file()))
     return RunSummary(output=target, files=files, seconds=timer.seconds, wall=timer.wall(),
-                      results=results, config=config)
+                      results=results, config=config, notices=tuple(notices))

@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 TABLE = Path(__file__).with_name("places.tsv")
 LEVELS = ("province", "prefecture", "county")
@@ -67,9 +68,9 @@ def places() -> tuple[Place, ...]:
     """Every division of the gazetteer, in code order."""
     with TABLE.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
-    return tuple(
-        Place(**{**row, "aliases": tuple(a for a in row["aliases"].split("|") if a)})
-        for row in rows)
+    fields: list[dict[str, Any]] = [
+        {**row, "aliases": tuple(a for a in row["aliases"].split("|") if a)} for row in rows]
+    return tuple(Place(**row) for row in fields)
 
 
 @cache

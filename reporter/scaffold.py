@@ -1,10 +1,6 @@
-"""Editors' tools: `reporter init` (a new study folder) and `reporter templates export/check`.
-
-`check` finds every error it can in one pass, each with file and line: it parses every
-template, matches each literal `t("key")` against both catalogues, checks the editor's
-catalogue entries, then renders the brief in both languages from the bundled study's
-results with an undefined-name recorder (a real run stops at the first error).
-"""
+"""`reporter init` (a new study folder, with a config written for the user's workbook) and
+`reporter templates export` (the bundled templates, to edit). The template linter is
+reporter/template_check.py."""
 
 from __future__ import annotations
 
@@ -12,24 +8,13 @@ import json
 import os
 import re
 import shutil
-import sys
 import tempfile
-import tomllib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from string import Formatter
-from typing import Any
 
-from reporter import messages, provenance
-from reporter.config import _SCHEMA, _VARIABLE_KEYS, DEFAULT_CONFIG, Config, _Ctx, load_config
-from reporter.errors import InputError, ReporterError
+from reporter import provenance
+from reporter.config import DEFAULT_CONFIG, SCHEMA, VARIABLE_KEYS, Config, load_config
+from reporter.errors import InputError
 from reporter.literals import THEMES
-from reporter.render import html
-from reporter.render.html import BRIEF_TEMPLATE, DEFAULT_TEMPLATES
-from reporter.render.i18n import NOUN_PLACEHOLDERS
 
 STUDY_FILE = "study.toml"
 DATA_FILE = "data/panel.csv"
@@ -228,7 +213,7 @@ def study_config(name: str) -> str:
         out.append(replace.get((section, key), line))
     if not any(re.match(r"\s*\[report\]", line) for line in out):
         out += ["", "[report]", templates_line]
-    keys = "\n".join(f"#   [{section}] {', '.join(spec)}" for section, spec in _SCHEMA.items())
+    keys = "\n".join(f"#   [{section}] {', '.join(spec)}" for section, spec in SCHEMA.items())
     header = f"""\
 # Study config for `reporter`, made by `reporter init` from the bundled Zhejiang study.
 # Change it to describe your study. Paths are relative to this file.
@@ -240,7 +225,7 @@ def study_config(name: str) -> str:
 #
 # Known keys (any other key is an error) / 可用的键（其他键会报错）:
 {keys}
-#   [variables.<column>] {', '.join(_VARIABLE_KEYS)}  (each {{ zh = "…", en = "…" }})
+#   [variables.<column>] {', '.join(VARIABLE_KEYS)}  (each {{ zh = "…", en = "…" }})
 # data/README.md lists the columns this config expects / 所需的数据列见 data/README.md.
 
 """
@@ -305,321 +290,3 @@ Other columns are ignored. Rename a variable in the config (`[model]` and
 
 Check with / 检查: `reporter validate --config {config.path.name}`
 """
-
-
-# --- check -----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Problem:
-    """One error in a template folder: where it is and what (a messages.toml key)."""
-
-    file: str
-    line: int | str
-    key: str
-    params: tuple[tuple[str, str | messages.Both], ...] = ()
-
-    @classmethod
-    def of(cls, file: object, line: object, message: str, /, **params: object) -> Problem:
-        line = line if isinstance(line, int) else str(line)
-        return cls(str(file), line, message, tuple(
-            (k, v if isinstance(v, messages.Both) else str(v)) for k, v in params.items()))
-
-    def lines(self) -> list[str]:
-        """`file:line: message`, in Chinese then English."""
-        return [f"{self.file}:{self.line}: {messages.text(self.key, lang, **dict(self.params))}"
-                for lang in messages.LANGUAGES]
-
-
-def _key_line(path: Path, dotted: str) -> int | None:
-    """The line of `dotted`'s last part in a catalogue file, after its table's header."""
-    *table, name = dotted.split(".")
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    inside = not table
-    for number, line in enumerate(lines, 1):
-        text = line.strip()
-        if text.startswith("["):
-            inside = text.strip("[]").strip() == ".".join(table)
-        elif inside and re.match(rf"{re.escape(name)}\s*=", text):
-            return number
-    return None
-
-
-def check_templates(folder: Path) -> tuple[list[Problem], int]:
-    """Every error found in `folder` (read before the defaults), and the number of
-    template files checked."""
-    from jinja2 import TemplateSyntaxError
-
-    from reporter.render.i18n import load_catalogue
-
-    folder = Path(folder).resolve()
-    if not folder.is_dir():
-        raise InputError("templates.not_found", file=folder)
-    dirs = [folder, DEFAULT_TEMPLATES]
-    env = html.environment(dirs)
-    problems: list[Problem] = []
-    keys: list[tuple[str, int, str]] = []
-    files = _effective_templates(dirs)
-    for name, path in files.items():
-        try:
-            tree = env.parse(path.read_text(encoding="utf-8"), name, str(path))
-        except TemplateSyntaxError as exc:
-            problems.append(Problem.of(path, exc.lineno, "templates.syntax", detail=exc.message))
-            continue
-        except UnicodeDecodeError as exc:
-            problems.append(Problem.of(path, "?", "templates.syntax",
-                                       detail=f"not UTF-8 (byte {exc.start})"))
-            continue
-        keys += [(str(path), line, key) for line, key in _literal_keys(tree)]
-    catalogues: dict[str, dict[str, str]] = {}
-    for lang in messages.LANGUAGES:
-        try:
-            catalogues[lang] = load_catalogue(dirs, lang)
-        except InputError as exc:
-            raw = exc.params.get("detail", "")
-            where = re.search(r"at line (\d+)", str(raw))
-            line: int | str = int(where.group(1)) if where else "?"
-            detail: str | messages.Both = raw if isinstance(raw, messages.Both) else str(raw)
-            if "key" in exc.params:  # one entry is wrong: name it, and its line if found
-                key = str(exc.params["key"])
-                detail = messages.Both({
-                    lang: f"`{key}`: {raw[lang] if isinstance(raw, messages.Both) else raw}"
-                    for lang in messages.LANGUAGES})
-                line = _key_line(Path(str(exc.params.get("file", ""))), key) or line
-            problems.append(Problem.of(exc.params.get("file", folder), line,
-                                       "templates.catalogue", detail=detail))
-    missing: dict[str, set[str]] = {lang: set() for lang in messages.LANGUAGES}
-    for file, line, key in keys:
-        for lang, catalogue in catalogues.items():
-            if key not in catalogue:
-                problems.append(Problem.of(file, line, "templates.missing_key", key=key,
-                                           lang=lang))
-                missing[lang].add(key)
-    if len(catalogues) == len(messages.LANGUAGES):
-        problems += _catalogue_problems(folder, catalogues)
-        if all(p.key != "templates.syntax" for p in problems):  # else it stops there
-            problems += _render(dirs, missing)
-    unique = sorted(dict.fromkeys(problems), key=lambda p: (
-        p.file, p.line if isinstance(p.line, int) else sys.maxsize))
-    return unique, len(files)
-
-
-def _effective_templates(dirs: list[Path]) -> dict[str, Path]:
-    """Template name -> the file the loader would use (earlier folders win)."""
-    files: dict[str, Path] = {}
-    for folder in reversed(dirs):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.suffix in TEMPLATE_SUFFIXES:
-                files[path.relative_to(folder).as_posix()] = path
-    return dict(sorted(files.items()))
-
-
-def _literal_keys(tree: Any) -> Iterator[tuple[int, str]]:
-    """(line, key) of every `t("key")` in a parsed template, both arms of `t(a if c else b)`."""
-    from jinja2 import nodes
-
-    for call in tree.find_all(nodes.Call):
-        if not (isinstance(call.node, nodes.Name) and call.node.name == "t" and call.args):
-            continue
-        arg = call.args[0]
-        for option in [arg.expr1, arg.expr2] if isinstance(arg, nodes.CondExpr) else [arg]:
-            if isinstance(option, nodes.Const) and isinstance(option.value, str):
-                yield call.lineno, option.value
-
-
-def _fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in Formatter().parse(text) if name is not None}
-
-
-def _flatten(node: dict, prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in node.items():
-        dotted = f"{prefix}.{key}" if prefix else key
-        flat.update(_flatten(value, dotted) if isinstance(value, dict) else {dotted: value})
-    return flat
-
-
-def _catalogue_problems(folder: Path, merged: dict[str, dict[str, str]]) -> list[Problem]:
-    """The editor's entries: placeholders the code does not pass, keys in one language."""
-    problems: list[Problem] = []
-    for lang in messages.LANGUAGES:
-        path = folder / "i18n" / f"{lang}.toml"
-        if not path.is_file():
-            continue
-        text = path.read_text(encoding="utf-8")
-        ctx = _Ctx(path, text)
-        with (DEFAULT_TEMPLATES / "i18n" / f"{lang}.toml").open("rb") as fh:
-            defaults = _flatten(tomllib.load(fh))
-        others = [other for other in messages.LANGUAGES if other != lang]
-        for key, value in _flatten(tomllib.loads(text)).items():
-            for other in others:
-                if key not in merged[other]:
-                    problems.append(Problem.of(path, ctx.line_of(key), "templates.one_language",
-                                               key=key, lang=other))
-            reference = defaults.get(key) or next(
-                (merged[o][key] for o in others if key in merged[o]), None)
-            try:
-                used = _fields(str(value))
-                allowed = (_fields(str(reference)) | NOUN_PLACEHOLDERS if reference is not None
-                           else used)
-            except ValueError as exc:
-                problems.append(Problem.of(path, ctx.line_of(key), "templates.catalogue",
-                                           detail=f"`{key}`: {exc}"))
-                continue
-            if used - allowed:
-                problems.append(Problem.of(
-                    path, ctx.line_of(key), "templates.placeholder", key=key,
-                    names=", ".join(f"{{{n}}}" for n in sorted(used - allowed)),
-                    allowed=", ".join(f"{{{n}}}" for n in sorted(allowed)) or "—"))
-    return problems
-
-
-def check_placeholders(folders: list[Path]) -> None:
-    """Refuse (exit 2), before a run spends its time, an editor's message with a
-    placeholder the code never fills: the brief would otherwise stop half-way."""
-    from reporter.render.i18n import load_catalogue
-
-    if not folders:
-        return
-    dirs = [*folders, DEFAULT_TEMPLATES]
-    merged = {lang: load_catalogue(dirs, lang) for lang in messages.LANGUAGES}
-    for folder in folders:
-        for problem in _catalogue_problems(folder, merged):
-            if problem.key == "templates.placeholder":
-                raise InputError("templates.placeholder_at", file=problem.file,
-                                 line=problem.line, **dict(problem.params))
-
-
-@cache
-def _sample(dirs: tuple[Path, ...]) -> tuple[Any, Config]:
-    """The bundled study's results with the folders' rules (analysis only, no PDFs, and no
-    bootstrap: the check is about the templates, and an editor runs it after every edit)."""
-    from dataclasses import replace
-
-    from reporter import pipeline
-
-    config = load_config(DEFAULT_CONFIG)
-    config = replace(config, inference=replace(config.inference, bootstrap=False))
-    return pipeline.analyse(config, pipeline.Timer(), rule_dirs=list(dirs)), config
-
-
-def _render(dirs: list[Path], missing: dict[str, set[str]]) -> list[Problem]:
-    """Render the brief in each language; keys reported missing get stand-ins so the
-    pass goes on to find the next error."""
-    from reporter import pipeline
-    from reporter.render.brief import render_brief
-
-    try:
-        results, config = _sample(tuple(dirs))
-    except ReporterError as exc:  # e.g. the editor's rules: the error's own message
-        return [Problem.of(exc.params.get("file", dirs[0]), exc.params.get("line", "?"),
-                           exc.key, **exc.params)]
-    found: list[Problem] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        stub = Path(tmp) / "stub"
-        (stub / "i18n").mkdir(parents=True)
-        for lang, keys in missing.items():
-            (stub / "i18n" / f"{lang}.toml").write_text(
-                "".join(f"{json.dumps(k)} = {json.dumps(k)}\n" for k in sorted(keys)),
-                encoding="utf-8")
-        for lang in messages.LANGUAGES:
-            try:
-                with _recording(found):
-                    render_brief(results, config, lang, [stub, *dirs], Path(tmp) / "charts",
-                                 pipeline.render_meta(results))
-            except InputError as exc:
-                found.append(_from_error(exc, lang))
-            except Exception as exc:
-                file, line = html._template_location(exc, BRIEF_TEMPLATE)
-                found.append(Problem.of(file, line, "templates.error",
-                                        detail=f"{type(exc).__name__}: {exc}"))
-        hide = f"'{stub}', "  # the stand-ins' folder is ours, not the editor's
-
-        def clean(value: str | messages.Both) -> str | messages.Both:
-            if isinstance(value, messages.Both):
-                return messages.Both({k: v.replace(hide, "") for k, v in value.items()})
-            return value.replace(hide, "")
-
-        return [Problem(p.file, p.line, p.key, tuple((k, clean(v)) for k, v in p.params))
-                for p in found]
-
-
-def _from_error(exc: InputError, lang: str) -> Problem:
-    if exc.key == "render.missing_message":
-        file, line = html._template_location(exc, BRIEF_TEMPLATE)
-        return Problem.of(file, line, "templates.missing_key", key=exc.params["key"],
-                          lang=exc.params.get("lang", lang))
-    file, line = exc.params.get("file"), exc.params.get("line", "?")
-    if file is None:
-        file, line = html._template_location(exc, BRIEF_TEMPLATE)
-    detail = exc.params.get("detail") or messages.Both(
-        {lang: exc.message(lang) for lang in messages.LANGUAGES})
-    return Problem.of(file, line, "templates.error", detail=detail)
-
-
-@contextmanager
-def _recording(found: list[Problem]) -> Iterator[None]:
-    """While rendering, an undefined name is recorded with its file and line and renders
-    as empty, so that one pass finds them all (a real run stops at the first)."""
-    original = html.environment
-    undefined = _recorder(found)
-
-    def recording(template_dirs):
-        env = original(template_dirs)
-        env.undefined = undefined
-        return env
-
-    html.environment = recording
-    try:
-        yield
-    finally:
-        html.environment = original
-
-
-def _recorder(found: list[Problem]) -> type:
-    from jinja2 import ChainableUndefined
-    from jinja2.exceptions import SecurityError
-
-    class Recorder(ChainableUndefined):
-        __slots__ = ()
-
-        def _record(self) -> None:
-            file, line = _live_location()
-            if file == "?":  # Jinja folding a constant while compiling: leave it to run time
-                self._fail_with_undefined_error()
-            unsafe = issubclass(self._undefined_exception, SecurityError)
-            found.append(Problem.of(file, line,
-                                    "templates.unsafe" if unsafe else "templates.undefined",
-                                    detail=self._undefined_message))
-
-        def __str__(self) -> str:
-            self._record()
-            return ""
-
-        def __iter__(self):
-            self._record()
-            return iter(())
-
-        def __bool__(self) -> bool:
-            self._record()
-            return False
-
-        def __len__(self) -> int:
-            self._record()
-            return 0
-
-    return Recorder
-
-
-def _live_location() -> tuple[str, int | str]:
-    """File and line of the innermost template frame now running."""
-    frame = sys._getframe(2)
-    while frame is not None:
-        template = frame.f_globals.get("__jinja_template__")
-        if template is not None:
-            return (template.filename or template.name,
-                    template.get_corresponding_lineno(frame.f_lineno))
-        frame = frame.f_back
-    return "?", "?"

@@ -52,7 +52,7 @@ def _frame(path: Path, sheet: str | None) -> tuple[pd.DataFrame, int]:
     except InputError as error:
         if error.key != "load.title_row":
             raise
-        header = int(error.params["header"])
+        header = int(str(error.params["header"]))
         return read_table(path, sheet, (header,))[0], header
 
 

@@ -12,13 +12,13 @@ killed when the run fails, so a killed or failed run leaves no writer behind.
 from __future__ import annotations
 
 import contextlib
-import copyreg
 import multiprocessing
 import os
 import traceback
 import types
 from collections.abc import Callable
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from reporter.errors import ReporterError
@@ -29,8 +29,9 @@ def _mappingproxy(items: dict) -> types.MappingProxyType:
 
 
 # The results and the config freeze their mappings as read-only proxies, which pickle does
-# not know; they cross the pipe as dicts and are frozen again on the other side.
-copyreg.pickle(types.MappingProxyType, lambda proxy: (_mappingproxy, (dict(proxy),)))
+# not know; they cross the renderer's pipes as dicts and are frozen again on the other side
+# (registered with multiprocessing's pickler only: pickle elsewhere is unchanged).
+ForkingPickler.register(types.MappingProxyType, lambda proxy: (_mappingproxy, (dict(proxy),)))
 
 
 def spare_cores() -> int:
@@ -75,22 +76,24 @@ def preload_all() -> None:
 
 def warm_worker(parent: int) -> None:
     """Initialise a batch's pool worker: it dies with the batch, leaves signals to the
-    batch while idle (a study it runs ends cleanly on one: cli._run_one), starts warm,
-    and its collector is settled for its whole life (reporter/heap.py)."""
-    from reporter.heap import settle
+    batch while idle (a study it runs ends cleanly on one: cli._run_one), and starts
+    warm."""
     from reporter.signals import quiet_helper
 
     die_with_parent(parent)
     quiet_helper()
     preload_all()
-    settle()
 
 
-def _call(func: Callable[..., Any], args: tuple) -> tuple[str, Any]:
+def _call(func: Callable[..., Any], args: tuple,
+          progress: Connection | None = None) -> tuple[str, Any]:
     """("ok", value), ("error", (type, key, params)) for our errors (they do not pickle as
     themselves), ("oserror", (errno, reason, file)) for a system error (a full disk is
-    the user's to fix, not a crash), or ("crash", traceback text)."""
+    the user's to fix, not a crash), or ("crash", traceback text). With `progress`, the
+    job gets `on_stage`, which sends each stage's name to the run (its progress line)."""
     try:
+        if progress is not None:
+            return "ok", func(*args, on_stage=progress.send)
         return "ok", func(*args)
     except ReporterError as error:
         return "error", (type(error), error.key, error.params)
@@ -100,7 +103,8 @@ def _call(func: Callable[..., Any], args: tuple) -> tuple[str, Any]:
         return "crash", traceback.format_exc()
 
 
-def _fork_job(func: Callable[..., Any], args: tuple) -> tuple[int, Connection]:
+def _fork_job(func: Callable[..., Any], args: tuple,
+              progress: Connection | None) -> tuple[int, Connection]:
     """Run one job in a child forked from this warm process; (pid, pipe to its reply)."""
     receive, send = multiprocessing.Pipe(duplex=False)
     zygote = os.getpid()
@@ -110,7 +114,7 @@ def _fork_job(func: Callable[..., Any], args: tuple) -> tuple[int, Connection]:
         try:
             receive.close()
             die_with_parent(zygote)
-            send.send(_call(func, args))
+            send.send(_call(func, args, progress))
             code = 0
         finally:
             os._exit(code)
@@ -118,10 +122,11 @@ def _fork_job(func: Callable[..., Any], args: tuple) -> tuple[int, Connection]:
     return pid, receive
 
 
-def _run_round(jobs: list[tuple[str, Callable[..., Any], tuple]]) -> list[tuple[str, Any]]:
+def _run_round(jobs: list[tuple[str, Callable[..., Any], tuple]],
+               progress: Connection | None) -> list[tuple[str, Any]]:
     """All but the last job in forked children, the last here, the replies in job order."""
-    children = [(name, *_fork_job(func, args)) for name, func, args in jobs[:-1]]
-    last = _call(*jobs[-1][1:])
+    children = [(name, *_fork_job(func, args, progress)) for name, func, args in jobs[:-1]]
+    last = _call(*jobs[-1][1:], progress)
     replies = []
     for name, pid, pipe in children:
         try:
@@ -133,10 +138,11 @@ def _run_round(jobs: list[tuple[str, Callable[..., Any], tuple]]) -> list[tuple[
     return [*replies, last]
 
 
-def _serve(conn: Connection, parent: int) -> None:
-    """The warm process's loop: warm up, then for each (jobs, parallel) received run the
-    jobs `parallel` at a time (forking from itself, so every process is warm) and answer
-    with their replies, until None arrives (or the pipe closes)."""
+def _serve(conn: Connection, progress: Connection, parent: int) -> None:
+    """The warm process's loop: warm up, then for each (jobs, parallel, report) received
+    run the jobs `parallel` at a time (forking from itself, so every process is warm),
+    their stages sent on `progress` if `report`, and answer with their replies, until None
+    arrives (or the pipe closes)."""
     from reporter.signals import quiet_helper
 
     quiet_helper()  # the run decides how to end on a signal, and kills this process
@@ -150,10 +156,10 @@ def _serve(conn: Connection, parent: int) -> None:
             return
         if request is None:
             return
-        jobs, parallel = request
+        jobs, parallel, report = request
         replies = []
         for start in range(0, len(jobs), parallel):
-            replies += _run_round(jobs[start:start + parallel])
+            replies += _run_round(jobs[start:start + parallel], progress if report else None)
         conn.send(replies)
 
 
@@ -166,18 +172,27 @@ class Renderer:
         context = multiprocessing.get_context("fork")
         self.parallel = parallel
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, os.getpid()),
+        self._progress, progress = context.Pipe(duplex=False)  # stages, from every job
+        self._process = context.Process(target=_serve, args=(child, progress, os.getpid()),
                                         daemon=True, name="reporter-render")
         self._process.start()
         child.close()
+        progress.close()
         self._state = "idle"  # idle → busy → done
 
-    def run(self, jobs: list[tuple[str, Callable[..., Any], tuple]]) -> list[Any]:
+    def run(self, jobs: list[tuple[str, Callable[..., Any], tuple]],
+            on_stage: Callable[[str], None] | None = None) -> list[Any]:
         """Each job's value, in order; the first failing job's error is raised again: ours
-        as itself, anything else as a RuntimeError carrying the traceback."""
+        as itself, anything else as a RuntimeError carrying the traceback. With
+        `on_stage`, each job is called with an `on_stage` too, and the stages it enters
+        reach `on_stage` here as they happen."""
         self._state = "busy"
-        self._conn.send((jobs, self.parallel))
+        self._conn.send((jobs, self.parallel, on_stage is not None))
         try:
+            while on_stage is not None:  # stages first, then the replies
+                if self._progress not in wait([self._conn, self._progress]):
+                    break
+                on_stage(self._progress.recv())
             replies = self._conn.recv()
         except EOFError:
             self._process.join(1)
@@ -205,6 +220,7 @@ class Renderer:
         else:
             self._process.kill()
         self._conn.close()
+        self._progress.close()
         self._process.join(5)
         if self._process.is_alive():  # pragma: no cover - stuck in a C library
             self._process.kill()

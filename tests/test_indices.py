@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from reporter import pipeline
-from reporter.config import IndexConfig, load_config
+from reporter.config import EntropyIndex, IndexConfig, TradeEntropyIndex, load_config
 from reporter.errors import InputError
 from reporter.indices import build_indices
 from reporter.indices.complexity import Flows, prody_expy, reflections
@@ -105,15 +105,12 @@ def _spec(case: str) -> IndexConfig:
     trade = {"exports": "mfg_export", "imports": "mfg_import", "total_exports": "total_export"}
     national = {"reference_exports": "nat_mfg_export", "reference_total": "nat_total_export"}
     return {
-        "nm": IndexConfig("nm", "entropy", columns=NM, groups=NM_GROUPS),
-        "nm_two_level": IndexConfig("nm", "entropy", columns=NM, groups=NM_GROUPS,
-                                    hierarchy="entropy"),
-        "nm_by_year": IndexConfig("nm", "entropy", columns=NM, groups=NM_GROUPS,
-                                  pooling="year"),
-        "eres": IndexConfig("eres", "entropy", columns=ERES, negative=("eres_03",),
-                            groups=ERES_GROUPS),
-        "ecpv": IndexConfig("ecpv", "trade_entropy", **trade, **national),
-        "ecpv_panel_by_year": IndexConfig("ecpv", "trade_entropy", **trade, pooling="year"),
+        "nm": EntropyIndex("nm", columns=NM, groups=NM_GROUPS),
+        "nm_two_level": EntropyIndex("nm", columns=NM, groups=NM_GROUPS, hierarchy="entropy"),
+        "nm_by_year": EntropyIndex("nm", columns=NM, groups=NM_GROUPS, pooling="year"),
+        "eres": EntropyIndex("eres", columns=ERES, negative=("eres_03",), groups=ERES_GROUPS),
+        "ecpv": TradeEntropyIndex("ecpv", **trade, **national),
+        "ecpv_panel_by_year": TradeEntropyIndex("ecpv", **trade, pooling="year"),
     }[case]
 
 
@@ -192,7 +189,7 @@ def test_province_study_builds_its_indices_before_estimating(tmp_path):
 def test_a_constant_indicator_in_a_year_is_named(province):
     """eres_11 (pilot zones) is 0 in every province in 2011: no per-year min-max."""
     config, panel, _ = province
-    spec = IndexConfig("eres", "entropy", columns=ERES, pooling="year")
+    spec = EntropyIndex("eres", columns=ERES, pooling="year")
     with pytest.raises(InputError) as info:
         build_indices(panel, dataclasses.replace(config, indices=MappingProxyType(
             {"eres": spec})))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from reporter import api
-from reporter.config import INDEX_METHODS, load_config
+from reporter.config import INDEX_METHODS, EntropyIndex, load_config
 from reporter.models import BY_ID
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +79,8 @@ def _identifiers(config, lang: str) -> set[str]:
     if model.heterogeneity:
         names.add(model.heterogeneity)
     for index in config.indices.values():
-        names |= set(index.columns)
+        if isinstance(index, EntropyIndex):
+            names |= set(index.columns)
     same = {n for n, v in config.variables.items()  # a label that is the name ("reconstruction")
             if v.label is not None and v.label.get(lang) == n}
     return {n for n in names | CODE | set(BY_ID) | set(INDEX_METHODS)

@@ -142,7 +142,7 @@ def test_every_error_call_passes_exactly_its_placeholders():
             continue  # unknown keys fail above; **params cannot be checked statically
         given = {k.arg for k in call.keywords}
         if isinstance(call.func, ast.Attribute) and call.func.attr == "fail":
-            given |= {"file", "key", "line"}  # added by config._Ctx.fail
+            given |= {"file", "key", "line"}  # added by config.TomlContext.fail
         needed = messages.placeholders(key, "zh") | messages.placeholders(key, "en")
         if given != needed:
             problems.append((where, line, key, sorted(needed - given), sorted(given - needed)))

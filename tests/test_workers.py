@@ -19,6 +19,12 @@ def _pid_and_double(x: int) -> tuple[int, int]:
     return os.getpid(), 2 * x
 
 
+def _stages(lang: str, on_stage=None) -> str:
+    for stage in (f"render_{lang}", f"pdf_{lang}"):
+        on_stage(stage)
+    return lang
+
+
 def _frozen(mapping: types.MappingProxyType) -> types.MappingProxyType:
     return mapping
 
@@ -48,6 +54,16 @@ def test_jobs_run_in_parallel_processes_and_come_back_in_order(renderer):
     pids = [v[0] for v in values]
     assert os.getpid() not in pids
     assert pids[0] != pids[1]  # a round of two: one forked child, one the renderer itself
+
+
+def test_each_jobs_stages_reach_the_run_as_they_happen(renderer):
+    """The progress line moves through the render: every job's stages, from the renderer
+    and from its children, come back to the run's on_stage before the values."""
+    seen: list[str] = []
+    values = renderer.run([(lang, _stages, (lang,)) for lang in ("zh", "en")], seen.append)
+    assert values == ["zh", "en"]
+    assert sorted(seen) == sorted(["render_zh", "pdf_zh", "render_en", "pdf_en"])
+    assert seen.index("render_zh") < seen.index("pdf_zh")
 
 
 def test_read_only_mappings_cross_the_pipe(renderer):

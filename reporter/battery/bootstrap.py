@@ -225,7 +225,8 @@ def _block(c: Coefficient) -> dict[str, float]:
 def _tested(result: ModelResult, core: str) -> list[str]:
     names = [n for n in (core, lag_name(core)) if n in result.coefficients][:1]
     interaction = result.diagnostics.get("interaction")
-    return names + ([interaction] if interaction in result.coefficients else [])
+    return names + ([interaction] if isinstance(interaction, str)
+                    and interaction in result.coefficients else [])
 
 
 def attach(models: Iterable[ModelResult], frame: pd.DataFrame, entity: str, time: str,
@@ -240,7 +241,9 @@ def attach(models: Iterable[ModelResult], frame: pd.DataFrame, entity: str, time
     ids = [m.id for m in models if bootstrapped(m.id)]
     wild: dict[tuple[str, str], WildResult] = {}
     skipped: dict[str, str] = {}
-    for model_id in ids if options is not None else ():
+    for model_id in ids:
+        if options is None:
+            break
         result = by_id[model_id]
         if result.n_clusters > MAX_CLUSTERS:
             skipped[model_id] = "many_clusters"

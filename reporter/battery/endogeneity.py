@@ -96,7 +96,7 @@ def iv_tests(y: np.ndarray, d: np.ndarray, c: np.ndarray, z: np.ndarray, *,
     endog = d[:, None]
     out: dict[str, Any] = {"within_df_absorbed": lost}
 
-    tsls = IV2SLS(y, exog, endog, z).fit(cov_type="unadjusted")
+    tsls: Any = IV2SLS(y, exog, endog, z).fit(cov_type="unadjusted")  # IVResults
     wu = tsls.wu_hausman()
     df2 = int(wu.df_denom) - lost
     stat = float(wu.stat) * df2 / int(wu.df_denom)
@@ -111,7 +111,7 @@ def iv_tests(y: np.ndarray, d: np.ndarray, c: np.ndarray, z: np.ndarray, *,
                               int(sargan.df))
         out["hansen_j"] = _hansen_j(IVGMM, y, exog, endog, z, design)
 
-    liml = IVLIML(y, exog, endog, z).fit(cov_type="clustered", clusters=design.entity,
+    liml: Any = IVLIML(y, exog, endog, z).fit(cov_type="clustered", clusters=design.entity,
                                          debiased=False)
     # linearmodels orders the parameters [exog, endog]: the core is the last; its HC0
     # cluster sandwich times the contract's factor with k = 1 + kc slopes and T for the

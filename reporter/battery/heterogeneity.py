@@ -38,16 +38,16 @@ def heterogeneity(frame: pd.DataFrame, entity: str, time: str, design: PanelDesi
         models.append(to_result(fit, model_id=model_id, dependent=model.dependent,
                                 regressors=regressors, estimator="twoway_fe", label=label,
                                 diagnostics={"group": group, "level": level}))
-    names = [f"{model.core}_x_{group}_{level}" for level in levels[1:]]
+    terms = [f"{model.core}_x_{group}_{level}" for level in levels[1:]]
     data = frame.assign(**{name: frame[model.core] * (frame[group] == level)
-                           for name, level in zip(names, levels[1:], strict=True)})
-    fit = estimate(data, design, model.dependent, [model.core, *names, *model.controls],
+                           for name, level in zip(terms, levels[1:], strict=True)})
+    fit = estimate(data, design, model.dependent, [model.core, *terms, *model.controls],
                    model_id="heterogeneity_interaction", entity_effects=True,
                    time_effects=True)
-    test = wald(fit, names)
+    test = wald(fit, terms)
     models.append(to_result(fit, model_id="heterogeneity_interaction",
                             dependent=model.dependent,
-                            regressors=[model.core, *names, *model.controls],
+                            regressors=[model.core, *terms, *model.controls],
                             estimator="twoway_fe",
                             diagnostics={"group": group, "base_level": levels[0],
                                          "skipped_levels": skipped}))

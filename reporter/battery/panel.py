@@ -193,10 +193,11 @@ _CHUNK = 1 << 16
 def _r_factor(x: np.ndarray) -> np.ndarray:
     """The triangular factor of x's QR (up to row signs), by blocks of rows (TSQR), so a
     tall design is never copied whole."""
-    if x.shape[0] <= _CHUNK:
-        return np.linalg.qr(x, mode="r")
-    blocks = [np.linalg.qr(x[i:i + _CHUNK], mode="r") for i in range(0, x.shape[0], _CHUNK)]
-    return np.linalg.qr(np.vstack(blocks), mode="r")
+    if x.shape[0] > _CHUNK:
+        x = np.vstack([np.linalg.qr(x[i:i + _CHUNK], mode="r")
+                       for i in range(0, x.shape[0], _CHUNK)])
+    r: np.ndarray = np.linalg.qr(x, mode="r")  # type: ignore[assignment]  # mode="r": R only
+    return r
 
 
 def cluster_sums(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:

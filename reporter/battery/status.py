@@ -83,7 +83,7 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
             share=now, share_change=(now - before if now is not None and before is not None
                                      else None)))
     extra: dict = {}
-    if share:
+    if share and shares is not None:
         total = by_year[share].sum(min_count=1)
         reported = _reported(panel, share, total.index)
         coverage: tuple[float | None, ...] = ()

@@ -6,15 +6,28 @@ battery). A built column replaces a file column of the same name.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Any
+from typing import Any, assert_never
 
 import numpy as np
 import pandas as pd
 
-from reporter.config import Config, FlowsConfig, IndexConfig
+from reporter.config import (
+    Config,
+    DeviationIndex,
+    EntropyIndex,
+    ExpyIndex,
+    FlowsConfig,
+    IndexConfig,
+    MsIndex,
+    RcaIndex,
+    ReflectionsIndex,
+    TcIndex,
+    TradeEntropyIndex,
+    TradeIndex,
+)
 from reporter.errors import InputError
 from reporter.indices import trade
 from reporter.indices.complexity import Flows, prody_expy, reflections
@@ -41,8 +54,8 @@ def by_entity(frame: pd.DataFrame, entity: str, time: str,
                              for e, g in table.groupby("e", sort=False)})
 
 
-def _weighted(frame: pd.DataFrame, panel: Panel, spec: IndexConfig, data: pd.DataFrame,
-              **options: Any) -> Any:
+def _weighted(frame: pd.DataFrame, panel: Panel, spec: EntropyIndex | TradeEntropyIndex,
+              data: pd.DataFrame, **options: Any) -> Any:
     """`composite` over `data`, with a constant indicator reported as the user's error."""
     slices = frame[panel.time] if spec.pooling == "year" else None
     try:
@@ -54,7 +67,7 @@ def _weighted(frame: pd.DataFrame, panel: Panel, spec: IndexConfig, data: pd.Dat
                          column=exc.column, years=years) from None
 
 
-def _entropy(frame: pd.DataFrame, panel: Panel, spec: IndexConfig) -> Built:
+def _entropy(frame: pd.DataFrame, panel: Panel, spec: EntropyIndex) -> Built:
     made = _weighted(frame, panel, spec, frame[list(spec.columns)], negative=spec.negative,
                      groups=spec.groups, hierarchy=spec.hierarchy)
     directions = {c: "-" if c in spec.negative else "+" for c in spec.columns}
@@ -70,9 +83,14 @@ def _entropy(frame: pd.DataFrame, panel: Panel, spec: IndexConfig) -> Built:
         params=MappingProxyType(params))
 
 
-def _trade_components(frame: pd.DataFrame, panel: Panel, spec: IndexConfig) -> dict[str, Any]:
+def _reference_exports(spec: TradeIndex) -> str | None:
+    """The reference exports column, if configured (TC has none: it needs no reference)."""
+    return None if isinstance(spec, TcIndex) else spec.reference_exports
+
+
+def _trade_components(frame: pd.DataFrame, panel: Panel, spec: TradeIndex) -> dict[str, Any]:
     """TC, MS and/or RCA as the method asks, each denominator checked row by row."""
-    key, x = f"indices.{spec.name}", frame[spec.exports or ""]
+    key, x = f"indices.{spec.name}", frame[spec.exports]
 
     def nonzero(values: pd.Series, column: str) -> pd.Series:
         fail_where(frame, panel, values == 0, key, column, "prepare.zero_denominator")
@@ -83,27 +101,28 @@ def _trade_components(frame: pd.DataFrame, panel: Panel, spec: IndexConfig) -> d
             return frame[column], column
         return trade.yearly_total(frame, panel.time, source), f"sum of {source}"
 
-    wanted = spec.components if spec.method == "trade_entropy" else (spec.method,)
+    wanted = spec.components if isinstance(spec, TradeEntropyIndex) else (spec.method,)
     out: dict[str, Any] = {}
-    if "tc" in wanted:
-        m = frame[spec.imports or ""]
+    if isinstance(spec, TcIndex | TradeEntropyIndex) and "tc" in wanted:
+        m = frame[spec.imports]
         nonzero(x + m, f"{spec.exports} + {spec.imports}")
         out["tc"] = trade.tc(x, m)
-    ref_x, ref_x_name = reference(spec.reference_exports, spec.exports or "")
+    ref_x, ref_x_name = reference(_reference_exports(spec), spec.exports)
     if "ms" in wanted:
         out["ms"] = trade.market_share(x, nonzero(ref_x, ref_x_name))
-    if "rca" in wanted:
-        total = nonzero(frame[spec.total_exports or ""], spec.total_exports or "")
-        ref_t, _ = reference(spec.reference_total, spec.total_exports or "")
+    if isinstance(spec, RcaIndex | TradeEntropyIndex) and "rca" in wanted:
+        total = nonzero(frame[spec.total_exports], spec.total_exports)
+        ref_t, _ = reference(spec.reference_total, spec.total_exports)
         out["rca"] = trade.rca(x, total, nonzero(ref_x, ref_x_name), ref_t)
     return out
 
 
-def _trade(frame: pd.DataFrame, panel: Panel, spec: IndexConfig) -> Built:
+def _trade(frame: pd.DataFrame, panel: Panel, spec: TradeIndex) -> Built:
     parts = _trade_components(frame, panel, spec)
     inputs = tuple(spec.inputs())
-    params: dict[str, Any] = {"reference": "columns" if spec.reference_exports else "panel sum"}
-    if spec.method != "trade_entropy":
+    params: dict[str, Any] = {
+        "reference": "columns" if _reference_exports(spec) else "panel sum"}
+    if not isinstance(spec, TradeEntropyIndex):
         values = parts[spec.method].to_numpy(dtype=float)
         return values, IndexResult(name=spec.name, method=spec.method, inputs=inputs,
                                    params=MappingProxyType(params))
@@ -116,8 +135,8 @@ def _trade(frame: pd.DataFrame, panel: Panel, spec: IndexConfig) -> Built:
         components=MappingProxyType(components), params=MappingProxyType(params))
 
 
-def _deviation(frame: pd.DataFrame, panel: Panel, spec: IndexConfig) -> Built:
-    key, column, year = f"indices.{spec.name}", spec.column or "", spec.base_year or 0
+def _deviation(frame: pd.DataFrame, panel: Panel, spec: DeviationIndex) -> Built:
+    key, column, year = f"indices.{spec.name}", spec.column, spec.base_year
     base = trade.base_values(frame, panel.entity, panel.time, column, year)
     if base.isna().any():
         who = frame.loc[base.isna(), panel.entity].iloc[0]
@@ -183,28 +202,22 @@ def _panel_cells(frame: pd.DataFrame, panel: Panel, flows: Flows) -> tuple[np.nd
 
 
 def _at_rows(grid: np.ndarray, rows: tuple[np.ndarray, np.ndarray], frame: pd.DataFrame,
-             panel: Panel, spec: IndexConfig, message: str = "indices.no_flows") -> np.ndarray:
+             panel: Panel, spec: ExpyIndex | ReflectionsIndex,
+             message: str = "indices.no_flows") -> np.ndarray:
     """Pick the panel rows out of a years x regions grid; a row without a value is an error."""
     yi, ri = rows
     found = (yi >= 0) & (ri >= 0)
     values = np.where(found, grid[np.maximum(yi, 0), np.maximum(ri, 0)], np.nan)
     if np.isnan(values).any():
         at = int(np.flatnonzero(np.isnan(values))[0])
-        raise InputError(message, file=spec.flows.path if spec.flows else panel.path,
-                         key=f"indices.{spec.name}", entity=frame[panel.entity].iloc[at],
+        raise InputError(message, file=spec.flows.path, key=f"indices.{spec.name}",
+                         entity=frame[panel.entity].iloc[at],
                          year=int(frame[panel.time].iloc[at]))
     return values
 
 
-def _flows_of(spec: IndexConfig) -> FlowsConfig:
-    """The flow table of an EXPY or reflections index (the config requires one)."""
-    if spec.flows is None:
-        raise TypeError(f"indices.{spec.name} has no flows")
-    return spec.flows
-
-
-def _expy(frame: pd.DataFrame, panel: Panel, spec: IndexConfig) -> Built:
-    key, source, income_column = f"indices.{spec.name}", _flows_of(spec), spec.income or ""
+def _expy(frame: pd.DataFrame, panel: Panel, spec: ExpyIndex) -> Built:
+    key, source, income_column = f"indices.{spec.name}", spec.flows, spec.income
     flows = read_flows(source, panel, f"{key}.flows")
     income = (frame.assign(_e=frame[panel.entity].astype(str))
               .pivot(index=panel.time, columns="_e", values=income_column)
@@ -225,8 +238,8 @@ def _expy(frame: pd.DataFrame, panel: Panel, spec: IndexConfig) -> Built:
                                params=MappingProxyType(params))
 
 
-def _reflections(frame: pd.DataFrame, panel: Panel, spec: IndexConfig) -> Built:
-    source = _flows_of(spec)
+def _reflections(frame: pd.DataFrame, panel: Panel, spec: ReflectionsIndex) -> Built:
+    source = spec.flows
     flows = read_flows(source, panel, f"indices.{spec.name}.flows")
     out = reflections(flows, spec.max_iter, spec.tol)
     rows = _panel_cells(frame, panel, flows)
@@ -244,9 +257,20 @@ def _reflections(frame: pd.DataFrame, panel: Panel, spec: IndexConfig) -> Built:
                                params=MappingProxyType(params))
 
 
-BUILDERS: dict[str, Callable[[pd.DataFrame, Panel, IndexConfig], Built]] = {
-    "entropy": _entropy, "tc": _trade, "ms": _trade, "rca": _trade, "trade_entropy": _trade,
-    "deviation": _deviation, "expy": _expy, "reflections": _reflections}
+def build(frame: pd.DataFrame, panel: Panel, spec: IndexConfig) -> Built:
+    """The index's values (aligned with the panel's rows) and result, by its kind."""
+    match spec:
+        case EntropyIndex():
+            return _entropy(frame, panel, spec)
+        case TcIndex() | MsIndex() | RcaIndex() | TradeEntropyIndex():
+            return _trade(frame, panel, spec)
+        case DeviationIndex():
+            return _deviation(frame, panel, spec)
+        case ExpyIndex():
+            return _expy(frame, panel, spec)
+        case ReflectionsIndex():
+            return _reflections(frame, panel, spec)
+    assert_never(spec)
 
 
 def build_indices(panel: Panel, config: Config) -> tuple[Panel, Mapping[str, IndexResult],
@@ -256,7 +280,7 @@ def build_indices(panel: Panel, config: Config) -> tuple[Panel, Mapping[str, Ind
     frame = panel.frame.copy()
     results: dict[str, IndexResult] = {}
     for name, spec in config.indices.items():
-        values, results[name] = BUILDERS[spec.method](frame, panel, spec)
+        values, results[name] = build(frame, panel, spec)
         frame[name] = values
     steps: list[PrepStep] = []
     cuts = config.prepare.winsorize

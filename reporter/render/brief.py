@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -295,7 +295,7 @@ def _recommendation_texts(results: Results, config: Config, t: Translator,
 _ROBUSTNESS_PREFIX = re.compile(r"^(Robustness: |稳健性：)")
 
 
-def _in_percent(params: dict[str, Any], config: Config, t: Translator) -> str:
+def _in_percent(params: Mapping[str, Any], config: Config, t: Translator) -> str:
     """The core finding's estimate read in per cent (findings.in_percent), where the
     model is in logs; labels without their "(log)"."""
     kind, size = params.get("percent_kind"), params.get("percent_size")
@@ -331,12 +331,12 @@ def _glance(results: Results, config: Config, t: Translator,
     level = status.variable or config.model.dependent
     labels = {"dependent": config.label(level, lang),
               "core": config.label(config.model.core, lang)}
-    total_growth = None
-    if status.share_column and at and status.share_growth[at] is not None:
-        total_growth = status.share_growth[at]
-        unit = config.unit(status.share_column, lang)
+    share = status.share_column
+    total_growth = status.share_growth[at] if share and at else None
+    if share and total_growth is not None:
+        unit = config.unit(share, lang)
         out.append(t(f"summary.glance.total_{'up' if total_growth >= 0 else 'down'}",
-                     year=status.report_year, column=config.label(status.share_column, lang),
+                     year=status.report_year, column=config.label(share, lang),
                      growth=fmt.percent(abs(total_growth)),
                      total=_amount(status.share_total[at], unit, lang),
                      section=t("section.status")))
@@ -409,15 +409,16 @@ def sentences(results: Results, config: Config,
     """Every finding's and recommendation's sentence in both languages, worded as the
     briefs word them (the editor's catalogues included), for results.json."""
     rules = load_rules(template_dirs)
-    findings: list[dict[str, str] | None] = [{} for _ in results.findings]
+    findings: list[dict[str, str]] = [{} for _ in results.findings]
     advice: list[dict[str, str] | None] = [{} for _ in results.recommendations]
     for lang in LANGUAGES:
         t = Translator(load_catalogue(template_dirs, lang), lang, config.wording()[lang])
-        for text, finding in zip(findings, results.findings, strict=True):
-            text[lang] = _sentence(finding, results, config, t)
+        for worded, finding in zip(findings, results.findings, strict=True):
+            worded[lang] = _sentence(finding, results, config, t)
         for i, text in enumerate(_recommendation_texts(results, config, t, rules)):
-            advice[i] = None if text is None or advice[i] is None else {**advice[i], lang: text}
-    return {"findings": findings, "recommendations": advice}
+            before = advice[i]
+            advice[i] = None if text is None or before is None else {**before, lang: text}
+    return {"findings": [*findings], "recommendations": advice}
 
 
 def _preparation(results: Results, config: Config, lang: str) -> dict[str, Any] | None:
@@ -447,12 +448,13 @@ def _missing(results: Results, config: Config, lang: str) -> dict[str, Any] | No
 def render_brief(results: Results, config: Config, lang: str, template_dirs: Sequence[Path],
                  chart_dir: Path, meta: dict[str, Any],
                  charts: dict[str, tuple[Path, ...]] | None = None, medium: str = "print",
-                 export: bool = True) -> RenderedBrief:
+                 export: bool = True, undefined: type | None = None) -> RenderedBrief:
     """Build the context for `lang` and `medium` and render the brief's HTML; charts go to
     `chart_dir` and are referenced relative to its parent (the output folder). `charts`:
     the ones drawn before for the same results, catalogue and medium (the preview), not
     drawn again. `export`: write every table to `tables/` beside the charts as CSV and
-    XLSX (False when another medium's render of the same brief did)."""
+    XLSX (False when another medium's render of the same brief did). `undefined`: see
+    html.environment."""
     t = Translator(load_catalogue(template_dirs, lang), lang, config.wording()[lang])
     rules = load_rules(template_dirs)
     order = {key: i for i, key in enumerate(rules.key_messages)}
@@ -501,8 +503,16 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         "equation": t("method.equation", **labels),
         "meta": {**meta, "software": _software(meta), "inference": _inference(meta, t)},
     }
-    html = render_html(template_dirs, context)
+    html = render_html(template_dirs, context, undefined=undefined)
     return RenderedBrief(lang=lang, html=html, charts=charts, tables=full, meta=meta)
+
+
+def draw_charts(results: Results, config: Config, lang: str, template_dirs: Sequence[Path],
+                chart_dir: Path, medium: str = "print") -> dict[str, tuple[Path, ...]]:
+    """The brief's charts for `lang` and `medium`, drawn once for several renders."""
+    t = Translator(load_catalogue(template_dirs, lang), lang, config.wording()[lang])
+    return _charts(results, config, t, chart_dir, medium,
+                   _coefficient_rows(results, config, lang))
 
 
 def _chart_context(charts: dict[str, tuple[Path, ...]], alts: dict[str, tuple[str, ...]],
@@ -588,6 +598,7 @@ def _charts(results: Results, config: Config, t: Translator, folder: Path, mediu
     core_label = config.label(core, lang)
     screen = medium == "screen"
     tail = f"{lang}_screen" if screen else lang
+    status: tuple[Path, ...]
     if screen:
         status = status_charts_screen(results.status, config, t, folder / f"trend_{tail}.png",
                                       folder / f"ranking_{tail}.png")

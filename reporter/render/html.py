@@ -25,27 +25,6 @@ MAX_HTML = 20_000_000
 
 
 @cache
-def _compiled_templates():
-    """Compiled templates kept for the life of the process, keyed by template name and
-    file and checked against a hash of the source, so an edited template is compiled
-    again: a batch compiles each template once, not once a brief and language."""
-    from jinja2.bccache import BytecodeCache
-
-    class MemoryBytecodeCache(BytecodeCache):
-        def __init__(self) -> None:
-            self.store: dict[str, bytes] = {}
-
-        def load_bytecode(self, bucket) -> None:
-            if bucket.key in self.store:
-                bucket.bytecode_from_string(self.store[bucket.key])
-
-        def dump_bytecode(self, bucket) -> None:
-            self.store[bucket.key] = bucket.bytecode_to_string()
-
-    return MemoryBytecodeCache()
-
-
-@cache
 def _loader_class():
     """A FileSystemLoader over the editor's folders then the bundled one, where the name
     `bundled/<name>` is always the bundled template, so an editor's file may extend the one
@@ -66,18 +45,19 @@ def _loader_class():
     return BriefLoader
 
 
-def environment(template_dirs: Sequence[Path]):
-    """A SandboxedEnvironment: editors may change wording and layout, not reach Python."""
+def environment(template_dirs: Sequence[Path], undefined: type | None = None):
+    """A SandboxedEnvironment: editors may change wording and layout, not reach Python.
+    `undefined`: what an unknown name is (default: an error; `templates check` passes its
+    own, which records it)."""
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
     from reporter.render import fmt
 
-    # one set of options for every environment, as the compiled templates are shared
     env = SandboxedEnvironment(
         loader=_loader_class()([str(d) for d in template_dirs], str(DEFAULT_TEMPLATES)),
-        autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True, bytecode_cache=_compiled_templates())
+        autoescape=True, undefined=undefined or StrictUndefined, trim_blocks=True,
+        lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(num=fmt.num, pval=fmt.pval, stars=fmt.stars, integer=fmt.integer)
     return env
 
@@ -137,12 +117,12 @@ def _check_sections(env, name: str, where: str, sections) -> None:
 
 
 def render_html(template_dirs: Sequence[Path], context: dict[str, Any],
-                name: str = BRIEF_TEMPLATE) -> str:
+                name: str = BRIEF_TEMPLATE, undefined: type | None = None) -> str:
     """Render one template; any template error names the file and line (exit 2), and so
     does a template that runs too long, writes too much or calls itself without end."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
-    env = environment(template_dirs)
+    env = environment(template_dirs, undefined)
     pieces: list[str] = []
     size = 0
     where = name
@@ -164,13 +144,13 @@ def render_html(template_dirs: Sequence[Path], context: dict[str, Any],
     except _TooSlow:
         raise InputError("render.too_slow", file=where, seconds=RENDER_SECONDS) from None
     except RecursionError as exc:
-        file, line = _template_location(exc, name)
+        file, line = template_location(exc, name)
         raise InputError("render.template", file=file, line=line,
                          detail="a template or macro calls itself without end") from None
     except MemoryError:
         raise InputError("render.too_large", file=where, limit=MAX_HTML) from None
     except Exception as exc:  # an editor's expression: Jinja's, or Python's from it
-        file, line = _template_location(exc, name)
+        file, line = template_location(exc, name)
         if not isinstance(exc, TemplateError) and line == "?":
             raise  # not raised in a template: ours, exit 1 with the traceback in the log
         detail = str(exc) if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
@@ -178,10 +158,11 @@ def render_html(template_dirs: Sequence[Path], context: dict[str, Any],
     return "".join(pieces)
 
 
-def _template_location(exc: BaseException, default: str) -> tuple[str, object]:
+def template_location(exc: BaseException, default: str) -> tuple[str, object]:
     """The innermost template frame of a rendering error's traceback."""
     tb = exc.__traceback__
-    file, line = default, "?"
+    file: str = default
+    line: object = "?"
     while tb is not None:
         name = tb.tb_frame.f_code.co_filename
         if name.endswith((".j2", ".html", ".css")):

@@ -49,12 +49,13 @@ def check_message(text: str, file: Path, key: str,
     return names
 
 
-def _flatten(node: dict, prefix: str = "") -> dict[str, str]:
+def flatten(node: dict, prefix: str = "") -> dict[str, str]:
+    """A catalogue's nested tables as dotted keys -> text."""
     flat: dict[str, str] = {}
     for key, value in node.items():
         dotted = f"{prefix}.{key}" if prefix else key
         if isinstance(value, dict):
-            flat.update(_flatten(value, dotted))
+            flat.update(flatten(value, dotted))
         else:
             flat[dotted] = str(value)
     return flat
@@ -68,7 +69,7 @@ def load_catalogue(template_dirs: Sequence[Path], lang: str) -> dict[str, str]:
         if not path.is_file():
             continue
         try:
-            entries = _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+            entries = flatten(tomllib.loads(path.read_text(encoding="utf-8")))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InputError("render.template", file=path, line="?", detail=str(exc)) from None
         for key, text in entries.items():

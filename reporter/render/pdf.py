@@ -8,10 +8,8 @@ log line is collected so tests can insist on none.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from reporter.errors import InputError
@@ -51,23 +49,41 @@ def _fetcher_class():
     return LocalFetcher, FatalURLFetchingError
 
 
-_FONT_CONFIGS: dict[tuple[int, tuple[str, ...]], Any] = {}
+def setup_notices(langs: Sequence[str]) -> list[tuple[str, dict[str, str]]]:
+    """What on this machine makes the PDFs wrong or slow, as (message key, parameters)
+    naming the package to install: no HarfBuzz subsetting (WeasyPrint then subsets with
+    fontTools, about five times slower) and, for a Chinese brief, no Chinese font."""
+    import ctypes.util
+
+    found = []
+    if ctypes.util.find_library("harfbuzz-subset") is None:
+        found.append(("render.no_harfbuzz_subset", {"package": "libharfbuzz-subset0"}))
+    if "zh" in langs and not _has_font(":lang=zh"):
+        found.append(("render.no_cjk_font", {"package": "fonts-noto-cjk"}))
+    return found
 
 
-def _font_config(templates: tuple[str, ...]) -> Any:
-    """One WeasyPrint font configuration per process and template set, reused by every
-    brief it renders: a fresh one reloads fontconfig and starts Pango's font caches cold
-    (measured in bench/README.md). Keyed by template folders, so that fonts an editor adds
-    with `@font-face` in one set never leak into another; keyed by process, as Pango
-    objects must not cross a fork."""
-    from weasyprint.text.fonts import FontConfiguration
+def _has_font(pattern: str) -> bool:
+    """Whether fontconfig lists a font for `pattern` (True when it cannot be asked)."""
+    import shutil
+    import subprocess
 
-    key = (os.getpid(), templates)
-    if key not in _FONT_CONFIGS:
-        if len(_FONT_CONFIGS) >= 8:
-            _FONT_CONFIGS.clear()
-        _FONT_CONFIGS[key] = FontConfiguration()
-    return _FONT_CONFIGS[key]
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return True
+    try:
+        done = subprocess.run([fc_list, pattern, "family"], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return True
+    return done.returncode != 0 or bool(done.stdout.strip())
+
+
+def font_notices(warnings: dict[str, list[str]]) -> list[tuple[str, dict[str, str]]]:
+    """WeasyPrint's warnings about fonts (a font that cannot be loaded or subset changes
+    the PDF), once each, as (message key, parameters)."""
+    seen = dict.fromkeys((lang, line) for lang, lines in warnings.items() for line in lines
+                         if "font" in line.lower())
+    return [("render.font_warning", {"lang": lang, "detail": line}) for lang, line in seen]
 
 
 def write_pdf(html: str, target: Path, base_dir: Path, roots: Sequence[Path]) -> list[str]:
@@ -82,8 +98,7 @@ def write_pdf(html: str, target: Path, base_dir: Path, roots: Sequence[Path]) ->
     logger.addHandler(collector)
     try:
         document = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
-        templates = tuple(str(r) for r in roots if Path(r) != Path(base_dir))
-        document.write_pdf(target, font_config=_font_config(templates))
+        document.write_pdf(target)
     except fatal:
         raise InputError("render.blocked_resource", url=fetcher.refused[-1]) from None
     finally:
