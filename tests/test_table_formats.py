@@ -436,3 +436,18 @@ def test_the_formats_come_from_the_command_line_or_else_the_study(tmp_path):
     result = runner.invoke(main, ["run", "--config", str(config), "--output",
                                   str(tmp_path / "c")])
     assert result.exit_code == 2 and "report.formats" in result.output
+
+
+def test_sources_are_named_in_words_and_index_tables_keep_names_whole(brief_tables):
+    """The variables table names where each variable comes from (`data.source`, not the
+    file's name); a table with a column of names besides its row labels says so, so that
+    print lets the row labels wrap and keeps the names whole."""
+    for lang, tables in brief_tables.items():
+        variables = tables["variables"]
+        sources = [row.cells[-1].text for row in variables.rows]
+        assert not any(s.endswith((".csv", ".xlsx")) for s in sources), (lang, sources)
+        expected = "simulated data (data/generate.py)" if lang == "en" else "模拟数据"
+        assert any(s.startswith(expected) for s in sources), (lang, sources)
+        assert not tables["baseline"].named_columns  # numbers beside the labels: kept whole
+    weights = [t for t in brief_tables["en"].values() if t.id.startswith("index_")]
+    assert all(t.named_columns for t in weights if any(r.cells[1].text for r in t.rows))

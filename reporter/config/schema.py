@@ -45,7 +45,7 @@ SCHEMA: dict[str, Keys] = {
              "sheet": (string, False), "entity_names_en": (string, False),
              "header": (header, False), "layout": (choice(literals.LAYOUTS), False),
              "missing_markers": (markers, False), "total": (string, False),
-             "exclude": (names, False)},
+             "exclude": (names, False), "source": (label, False)},
     "prepare": {"winsorize": (winsorize, False), "interpolate": (interpolate, False),
                 "missing": (choice(literals.MISSING), False),
                 "extrapolate": (extrapolate, False), "ratio": (new_columns(2), False),

@@ -126,6 +126,7 @@ class DataConfig:
     missing_markers: tuple[str, ...] | None = None  # None: the yearbook's (load.MISSING)
     total: str | None = None  # a whole-region row: out of models and ranks, the total
     exclude: tuple[str, ...] = ()
+    source: Label | None = None  # where the panel comes from (a yearbook, an agency), in words
 
 
 @dataclass(frozen=True)

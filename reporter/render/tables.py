@@ -45,6 +45,12 @@ class Table:
     notes: tuple[str, ...] = field(default_factory=tuple)
     wide: bool = False
 
+    @property
+    def named_columns(self) -> bool:
+        """Whether a column besides the row labels holds names (an index's groups): its
+        names stay on one line and the row labels wrap instead."""
+        return any(c.kind == "label" for row in self.rows for c in row.cells[1:])
+
     def parts(self, most: int = PRINT_COLUMNS) -> tuple[Table, ...]:
         """The table as printed: whole, or, with more than `most` columns after the row
         labels, in parts of about equal width, each with the labels, the rows that have
@@ -503,6 +509,7 @@ def variables_table(results: Results, config: Config, t: Translator) -> Table:
             source = (spec.source.get(t.lang) if spec and spec.source else
                       t("table.variables.built",
                         method=t(f"table.variables.methods.{built.method}")) if built else
+                      config.data.source.get(t.lang) if config.data.source else
                       results.data.file)
             rows.append(Row((Cell(t(f"table.variables.role_{role}"), kind="label"),
                              *([Cell(name, kind="label")] if show_name else []),
