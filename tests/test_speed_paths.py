@@ -254,18 +254,27 @@ def _balanced(n_e: int, n_t: int, seed: int, k: int = 4) -> pd.DataFrame:
 
 
 
+def _loo_rows(runs) -> dict:
+    """Leave-one-out runs as the results hold them, by the entity left out."""
+    from reporter.battery import robustness
+
+    assert runs is not None
+    return {row["entity"]: row for row in robustness._rows(list(runs.values()))}
+
+
 @pytest.mark.parametrize(("n_e", "n_t", "seed"), [(5, 4, 1), (12, 11, 2), (29, 10, 3),
-                                                  (40, 7, 4)])
+                                                  (40, 7, 4), (300, 6, 5)])
 def test_leave_one_out_closed_form_equals_refits(n_e, n_t, seed):
     from reporter.battery import robustness
     from reporter.config import ModelConfig
 
     model = ModelConfig(dependent="y", core="x0", controls=("x1", "x2", "x3"))
     frame = _balanced(n_e, n_t, seed)
-    fast = robustness._balanced_runs(frame, "id", "year", model)
-    assert fast is not None and len(fast) == n_e
+    fast = _loo_rows(robustness._balanced_runs(frame, "id", "year", model))
+    assert len(fast) == n_e
     for dropped in sorted(frame["id"].unique()):
-        slow = robustness._refit_without(frame, "id", "year", model, dropped)
+        slow = _loo_rows({0: robustness._refit_without(frame, "id", "year", model, dropped)})
+        slow = slow[dropped]
         for key in ("estimate", "std_error", "p_value"):
             assert fast[dropped][key] == pytest.approx(slow[key], rel=1e-10), (dropped, key)
 
@@ -279,10 +288,11 @@ def test_leave_one_out_closed_form_leaves_out_a_time_invariant_control():
     frame = _balanced(9, 6, 8)
     frame["fixed"] = frame["id"].str[1:].astype(int) * 0.7  # constant within entities
     model = ModelConfig(dependent="y", core="x0", controls=("x1", "fixed", "x2"))
-    fast = robustness._balanced_runs(frame, "id", "year", model)
-    assert fast is not None and len(fast) == 9
+    fast = _loo_rows(robustness._balanced_runs(frame, "id", "year", model))
+    assert len(fast) == 9
     for dropped in sorted(frame["id"].unique()):
-        slow = robustness._refit_without(frame, "id", "year", model, dropped)
+        slow = _loo_rows({0: robustness._refit_without(frame, "id", "year", model, dropped)})
+        slow = slow[dropped]
         for key in ("estimate", "std_error", "p_value"):
             assert fast[dropped][key] == pytest.approx(slow[key], rel=1e-10), (dropped, key)
 

@@ -7,12 +7,23 @@ error-structure tests, import scipy.stats themselves, that saved nothing.)
 
 from __future__ import annotations
 
+import numpy as np
 from scipy import stats
 
 
 def t_sf(x: float, df: float) -> float:
     """P(T > x) for Student's t with `df` degrees of freedom."""
     return float(stats.t.sf(x, df))
+
+
+def t_sf_each(x: np.ndarray, df: np.ndarray | float) -> np.ndarray:
+    """P(T > x) for each element (one call for many: scipy.stats costs ~0.1 ms a call)."""
+    return np.asarray(stats.t.sf(x, df), dtype=float)
+
+
+def norm_sf_each(x: np.ndarray) -> np.ndarray:
+    """P(Z > x) for each element."""
+    return np.asarray(stats.norm.sf(x), dtype=float)
 
 
 def t_ppf(q: float, df: float) -> float:

@@ -21,7 +21,7 @@ from scipy import linalg
 
 from reporter import messages
 from reporter.battery.demean import demean_entity, demean_twoway, is_grid
-from reporter.battery.dist import f_sf, norm_ppf, norm_sf, t_ppf, t_sf
+from reporter.battery.dist import f_sf, norm_ppf, norm_sf_each, t_ppf, t_sf_each
 from reporter.errors import EstimationError
 from reporter.results import Coefficient, ModelResult, TestResult
 
@@ -331,12 +331,13 @@ def coefficient_table(names: list[str] | tuple[str, ...], beta: np.ndarray, se: 
                       df: int | None) -> dict[str, Coefficient]:
     """Estimates with t (df given) or normal (df None) p-values and 95% intervals."""
     crit = norm_ppf(0.975) if df is None else t_ppf(0.975, df)
+    stats = np.asarray(beta, dtype=float) / np.asarray(se, dtype=float)
+    p = 2 * (norm_sf_each(np.abs(stats)) if df is None else t_sf_each(np.abs(stats), df))
     table = {}
     for j, name in enumerate(names):
-        stat = beta[j] / se[j]
         table[name] = Coefficient(
-            estimate=float(beta[j]), std_error=float(se[j]), stat=float(stat),
-            p_value=2 * (norm_sf(abs(stat)) if df is None else t_sf(abs(stat), df)),
+            estimate=float(beta[j]), std_error=float(se[j]), stat=float(stats[j]),
+            p_value=float(p[j]),
             ci_low=float(beta[j] - crit * se[j]), ci_high=float(beta[j] + crit * se[j]))
     return table
 

@@ -4,17 +4,17 @@ Driscoll-Kraay standard errors (cross-sectional dependence among neighbouring re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import linalg
 
+from reporter.battery.dist import t_sf_each
 from reporter.battery.panel import (
     STATA_CLUSTER,
     PanelDesign,
     PanelFit,
     absorbed,
-    coefficient_table,
     estimate,
     spread,
     to_result,
@@ -127,11 +127,12 @@ def leave_one_out(frame: pd.DataFrame, entity: str, time: str, model: ModelConfi
     panels take the closed form of `_balanced_runs` (one demeaning for all N samples);
     others, and any sample whose design is near-singular, are refitted from scratch."""
     runs = _balanced_runs(frame, entity, time, model)
-    rows = []
+    fits = []
     for dropped in sorted(frame[entity].unique()):
-        row = runs.get(dropped) if runs is not None else None
-        rows.append(row if row is not None else _refit_without(frame, entity, time, model,
+        fit = runs.get(dropped) if runs is not None else None
+        fits.append(fit if fit is not None else _refit_without(frame, entity, time, model,
                                                                dropped))
+    rows = _rows(fits)
     estimates = np.array([r["estimate"] for r in rows])
     low, high = rows[int(estimates.argmin())], rows[int(estimates.argmax())]
     return {"min": low["estimate"], "min_without": low["entity"], "max": high["estimate"],
@@ -141,19 +142,25 @@ def leave_one_out(frame: pd.DataFrame, entity: str, time: str, model: ModelConfi
             "runs": rows}
 
 
-def _run(model: ModelConfig, dropped, beta: float, se: float, df: int) -> dict:
-    coef = coefficient_table([model.core], np.array([beta]), np.array([se]), df)[model.core]
-    return {"entity": dropped, "estimate": coef.estimate, "std_error": coef.std_error,
-            "p_value": coef.p_value}
+# one sample without an entity: (the entity, the core's estimate, its SE, the t's df)
+Run = tuple[Any, float, float, int]
+
+
+def _rows(runs: list[Run]) -> list[dict]:
+    """Each run with its two-sided t p-value, all computed at once (one call for N)."""
+    beta, se, df = (np.array([r[i] for r in runs], dtype=float) for i in (1, 2, 3))
+    p = t_sf_each(np.abs(beta / se), df) * 2
+    return [{"entity": run[0], "estimate": run[1], "std_error": run[2],
+             "p_value": float(p_value)} for run, p_value in zip(runs, p, strict=True)]
 
 
 def _refit_without(frame: pd.DataFrame, entity: str, time: str, model: ModelConfig,
-                   dropped) -> dict:
+                   dropped) -> Run:
     sample = frame[frame[entity] != dropped].reset_index(drop=True)
     design = PanelDesign.from_frame(sample, entity, time)
     fit = estimate(sample, design, model.dependent, [model.core, *model.controls],
                    model_id="leave_one_out", entity_effects=True, time_effects=True)
-    return _run(model, dropped, float(fit.beta[0]), float(np.sqrt(fit.cov[0, 0])), fit.df)
+    return dropped, float(fit.beta[0]), float(np.sqrt(fit.cov[0, 0])), fit.df
 
 
 # Samples the closed form leaves to a refit: a regressor keeping under this share of its
@@ -164,7 +171,7 @@ _LOO_COND = 1e6
 
 
 def _balanced_runs(frame: pd.DataFrame, entity: str, time: str,
-                   model: ModelConfig) -> dict | None:
+                   model: ModelConfig) -> dict[Any, Run] | None:
     """{entity: run} for a balanced panel (every entity in every period once), None else.
 
     With Z the two-way demeaned [y, X] of the whole panel (entity-by-period arrays), the
@@ -203,27 +210,54 @@ def _balanced_runs(frame: pd.DataFrame, entity: str, time: str,
     cross = np.einsum("ntm,ntp->nmp", z, z)
     total = cross.sum(axis=0)
     factor = STATA_CLUSTER.factor(nobs, clusters, k_model)
+    # every sample's X'X and X'y at once; samples the closed form cannot take are refitted:
+    # a regressor (nearly) constant without entity i, or a (nearly) collinear design (the
+    # refit names it)
+    m = total[None] - cross * (n / (n - 1))
+    xtx, xty = m[:, 1:, 1:], m[:, 1:, 0]
+    diag = np.diagonal(xtx, axis1=1, axis2=2)
+    scaled = xtx / np.sqrt(diag[:, :, None] * diag[:, None, :])
+    ok = np.all(diag / np.diag(total)[1:] > _LOO_KEPT, axis=1, keepdims=False).astype(bool)
+    ok[ok] = np.linalg.cond(scaled[ok]) <= _LOO_COND
+    good = np.flatnonzero(ok)
+    xtx_inv = np.linalg.inv(xtx[good])
+    beta = np.einsum("bkl,bl->bk", xtx_inv, xty[good])
+    se = np.sqrt(factor * _cluster_sums(z, good, xtx_inv[:, 0], beta, n))
+    df = STATA_CLUSTER.df(clusters)
     # entity codes follow sorted names (PanelDesign.from_frame)
-    runs = {}
-    for i, name in enumerate(names):
-        m = total - cross[i] * (n / (n - 1))
-        xtx, xty = m[1:, 1:], m[1:, 0]
-        kept = np.diag(xtx) / np.diag(total)[1:]  # each regressor's variation left
-        if not (kept > _LOO_KEPT).all():
-            continue  # (nearly) constant without entity i: the refit names it
-        scale = np.sqrt(np.diag(xtx))
-        if np.linalg.cond(xtx / np.outer(scale, scale)) > _LOO_COND:
-            continue  # (nearly) collinear: refitted, which raises the named error if it is
-        xtx_inv = linalg.inv(xtx)
-        beta = xtx_inv @ xty
-        shift = z[i] / (n - 1)  # what moves every other entity's demeaned row
-        resid = (z[..., 0] + shift[:, 0]) - (z[..., 1:] + shift[:, 1:]) @ beta
-        scores = np.einsum("ntk,nt->nk", z[..., 1:] + shift[:, 1:], resid)
-        scores = np.delete(scores, i, axis=0)
-        row = xtx_inv[0] @ scores.T
-        se = float(np.sqrt(factor * (row @ row)))
-        runs[name] = _run(model, name, float(beta[0]), se, STATA_CLUSTER.df(clusters))
-    return runs
+    return {names[i]: (names[i], float(b[0]), float(s), df)
+            for i, b, s in zip(good, beta, se, strict=True)}
+
+
+def _cluster_sums(z: np.ndarray, drop: np.ndarray, w: np.ndarray, beta: np.ndarray,
+                  n: int, block: int = 256) -> np.ndarray:
+    """Σ_{j≠i} (w_i·score_j)² for each sample without entity i (i in `drop`), the core's
+    row w_i of its (X'X)⁻¹ and its coefficients beta_i. Entity j's score in sample i is
+    Σ_t (x_jt + s_t)(r_jt + c_t), with s = z_i/(N−1) the shift of every other row,
+    r_jt = y_jt − x_jt·β_i and c_t = s^y_t − s_t·β_i; so w_i·score_j expands into per-entity
+    moments (P_j = Σ_t x_jt y_jt, Q_j = Σ_t x_jt x_jt') and products with the entity-by-
+    period arrays: matrix products over blocks of samples instead of a loop over them."""
+    t, k = z.shape[1], z.shape[2] - 1
+    y, x = z[..., 0], z[..., 1:]
+    moments = np.einsum("ntk,nt->nk", x, y)  # P_j
+    squares = np.einsum("ntk,ntl->nkl", x, x).reshape(len(z), k * k)  # Q_j
+    flat = x.reshape(len(z), t * k)
+    out = np.empty(len(drop))
+    for start in range(0, len(drop), block):
+        rows = slice(start, start + block)
+        i, wi, bi = drop[rows], w[rows], beta[rows]
+        shift = z[i] / (n - 1)  # (b, t, k+1)
+        sigma = np.einsum("btk,bk->bt", shift[..., 1:], wi)
+        c = shift[..., 0] - np.einsum("btk,bk->bt", shift[..., 1:], bi)
+        v = (wi @ moments.T
+             - np.einsum("bk,bl->bkl", wi, bi).reshape(len(i), k * k) @ squares.T
+             + np.einsum("bt,bk->btk", c, wi).reshape(len(i), t * k) @ flat.T
+             + sigma @ y.T
+             - np.einsum("bt,bk->btk", sigma, bi).reshape(len(i), t * k) @ flat.T
+             + np.einsum("bt,bt->b", sigma, c)[:, None])
+        v[np.arange(len(i)), i] = 0.0  # entity i is not in its own sample
+        out[rows] = np.einsum("bn,bn->b", v, v)
+    return out
 
 
 def driscoll_kraay(frame: pd.DataFrame, design: PanelDesign, model: ModelConfig) -> ModelResult:
