@@ -3,6 +3,8 @@ given frame) and a config with the given [model] section."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -31,3 +33,18 @@ time = "year"
 {model}
 """, encoding="utf-8")
     return config
+
+
+def beyond_the_margin(pdf: Path) -> list[tuple[int, str]]:
+    """(page, word) of every word that reaches into the right margin (20 mm, style.css): a
+    table wider than the page loses its last columns there."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    out = []
+    for number, page in enumerate(re.findall(r"<page (.*?)</page>", html, re.S), start=1):
+        width = float(re.search(r'width="([\d.]+)"', page).group(1))
+        edge = width - 20 / 25.4 * 72 + 2  # the margin, less 2 pt of rounding
+        out += [(number, word) for right, word in re.findall(
+            r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>',
+            page) if float(right) > edge]
+    return out

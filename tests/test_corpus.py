@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from studies import beyond_the_margin
 
 from reporter.cli import main
 from reporter.config import load_config
@@ -70,7 +71,6 @@ def test_the_corpus_is_complete():
         assert hashlib.md5(data).hexdigest() == ref["data_md5"], (
             f"{ref['data_file']} changed: rerun Rscript tests/corpus/make_corpus.R {study}")
 
-
 # one parametrisation of `run` for every test, so that each study runs once (pytest keeps
 # a module-scoped fixture while the next test has the same parameter)
 @pytest.mark.parametrize("model_id", ["baseline", "baseline_controls", "re"])
@@ -97,18 +97,17 @@ def test_estimates_match_r(request, run, model_id):
         for key in ("estimate", "std_error", "p_value"):
             _close(model["coefficients"][var][key], coef[key], f"{model_id}.{var}.{key}")
 
-
 def _pdf_pages(path: Path) -> int:
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
                           check=True).stdout
     return int(re.search(r"Pages:\s+(\d+)", info)[1])
 
-
 @pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
                     reason="poppler-utils not installed")
 @pytest.mark.parametrize("run", STUDIES, indirect=True)
 def test_runs_end_to_end(request, run):
-    """Exit 0, both briefs within the page budget, the English one in English."""
+    """Exit 0, both briefs within the page budget and the page's width, the English one in
+    English."""
     study, code, output, folder = run
     _expect_failure(request, study, "run")
     assert code == 0, output
@@ -116,6 +115,7 @@ def test_runs_end_to_end(request, run):
         pdf = folder / f"brief_{lang}.pdf"
         assert pdf.is_file(), pdf
         assert _pdf_pages(pdf) <= MAX_PAGES, (study, lang)
+        assert beyond_the_margin(pdf) == [], (study, lang)
     assert (folder / "results.json").is_file()
     text = subprocess.run(["pdftotext", "-layout", str(folder / "brief_en.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout

@@ -41,3 +41,13 @@ def test_a_row_of_tiny_coefficients_is_shown_per_power_of_ten(estimates, power):
     largest = max(abs(e) for e in estimates if e is not None and e == e)
     if power:
         assert 0.1 <= largest * 10 ** power < 1
+
+
+def test_an_interval_has_both_bounds_to_the_same_decimals():
+    """[0.00007, 0.00244], not [6.53e−5, 0.00244]: one reading for both bounds."""
+    assert fmt.interval(6.53e-5, 0.00244) == "[0.00007, 0.00244]"
+    assert fmt.interval(-0.000799, 0.00265) == "[−0.00080, 0.00265]"
+    assert fmt.interval(-0.122, 0.293) == "[−0.122, 0.293]"
+    assert fmt.interval(1.2e-12, 3.4e-12) == "[1.20, 3.40]×10⁻¹²"
+    assert fmt.interval(0.0, 0.0) == "[0.000, 0.000]"
+    assert fmt.interval(None, 1.0) == fmt.interval(float("nan"), 1.0) == "—"

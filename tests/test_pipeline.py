@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from studies import beyond_the_margin
 
 from reporter import pipeline
 
@@ -126,6 +127,8 @@ def test_pdfs_read_right(city_run, city_results):
     rows = fonts.splitlines()[2:]
     assert any("CJK" in row for row in rows)
     assert all(row.split()[-5] == "yes" for row in rows), fonts  # every font embedded
+    for lang in ("zh", "en"):  # every table within the page's width
+        assert beyond_the_margin(city_run / f"brief_{lang}.pdf") == [], lang
 
 
 def test_results_json_is_deterministic(tmp_path, city_run):

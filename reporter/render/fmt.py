@@ -44,6 +44,21 @@ def coef(value: float | None, digits: int = 4) -> str:
     return num(value, digits)
 
 
+def interval(low: float | None, high: float | None, digits: int = 3) -> str:
+    """`[low, high]` with both bounds to the same decimals: `digits`, or as many as give the
+    larger bound three significant digits ([0.00007, 0.00244], not [6.53e−5, 0.00244]);
+    in scientific notation with one exponent where that would take more than ten."""
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return "—"  # not estimated
+    largest = max(abs(low), abs(high))
+    decimals = digits if largest == 0 else max(digits, 2 - math.floor(math.log10(largest)))
+    if decimals > 10:
+        exponent = math.floor(math.log10(largest))
+        scale = 10.0 ** -exponent
+        return f"[{num(low * scale, 2)}, {num(high * scale, 2)}]×{power_of_ten(exponent)}"
+    return f"[{num(low, decimals)}, {num(high, decimals)}]"
+
+
 def pval(value: float | None) -> str:
     if value is None:
         return ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reporter import messages
@@ -27,7 +27,9 @@ PRINT_COLUMNS = 6
 class Cell:
     text: str
     sup: str = ""
-    kind: str = "num"  # num | label | head
+    # num | label | head | text (words in a column of numbers: may wrap) | name (a short
+    # category name beside the row labels, an index's group: kept on one line)
+    kind: str = "num"
 
 
 @dataclass(frozen=True)
@@ -44,12 +46,13 @@ class Table:
     rows: tuple[Row, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
     wide: bool = False
+    wrap: bool = False  # its row labels are long (specifications): they may wrap in print
 
     @property
     def named_columns(self) -> bool:
         """Whether a column besides the row labels holds names (an index's groups): its
         names stay on one line and the row labels wrap instead."""
-        return any(c.kind == "label" for row in self.rows for c in row.cells[1:])
+        return any(c.kind == "name" for row in self.rows for c in row.cells[1:])
 
     def parts(self, most: int = PRINT_COLUMNS) -> tuple[Table, ...]:
         """The table as printed: whole, or, with more than `most` columns after the row
@@ -72,7 +75,7 @@ class Table:
             last = start + size > columns
             out.append(Table(self.id if start == 1 else f"{self.id}-{start}", self.title,
                              tuple(self.header[i] for i in keep), tuple(rows),
-                             self.notes if last else (), self.wide))
+                             self.notes if last else (), self.wide, self.wrap))
         return tuple(out)
 
 
@@ -198,7 +201,7 @@ def ar_set_text(d: Mapping[str, Any], t: Translator) -> str:
     """The Anderson-Rubin confidence set of a 2SLS model: an interval, or its kind."""
     kind = d.get("ar_ci_kind", "bounded")
     if kind == "bounded":
-        return f"[{fmt.coef(d['ar_ci_low'], 3)}, {fmt.coef(d['ar_ci_high'], 3)}]"
+        return fmt.interval(d["ar_ci_low"], d["ar_ci_high"])
     return t(f"table.iv.ar_{kind}")
 
 
@@ -253,8 +256,7 @@ def _extra_rows(table: Table, rows: list[tuple[str, list[str]]], notes: Sequence
     """`table` with rows of test statistics under a mid rule (one value per model column)."""
     extra = tuple(Row((Cell(name, kind="label"), *(Cell(v) for v in values)),
                       kind="rule" if i == 0 else "") for i, (name, values) in enumerate(rows))
-    return Table(table.id, table.title, table.header, (*table.rows, *extra),
-                 (*table.notes, *notes), table.wide)
+    return replace(table, rows=(*table.rows, *extra), notes=(*table.notes, *notes))
 
 
 def _with_sobel(table: Table, models: list[ModelResult], results: Results,
@@ -359,10 +361,10 @@ def specifications(results: Results, core: str) -> list[ModelResult]:
 
 def robustness_table(results: Results, config: Config, t: Translator) -> Table:
     """The core coefficient in every specification: one row each, same columns, with the
-    wild cluster bootstrap p where the battery computed it."""
+    wild cluster bootstrap p where the battery computed it (no column where it computed
+    none: the notes say why)."""
     core = config.model.core
-    header = tuple(Cell(t(f"table.robustness.{c}"), kind="head")
-                   for c in ("spec", "estimate", "se", "p", "p_boot", "ci", "nobs"))
+    columns = ["spec", "estimate", "se", "p", "p_boot", "ci", "nobs"]
     rows = []
     boot = None
     weak = None
@@ -370,14 +372,20 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
         c = core_coefficient(model, core)
         wild = c.inference.get("wild_bootstrap")
         boot = boot or wild
-        interval = f"[{fmt.coef(c.ci_low, 3)}, {fmt.coef(c.ci_high, 3)}]"
+        interval = Cell(fmt.interval(c.ci_low, c.ci_high))
         if model.diagnostics.get("weak_instruments"):  # the AR set replaces the Wald CI
-            weak, interval = model.diagnostics, ar_set_text(model.diagnostics, t) + "†"
+            weak = model.diagnostics
+            interval = Cell(ar_set_text(model.diagnostics, t) + "†", kind="text")
         rows.append(Row((Cell(model.label[t.lang], kind="label"),
                          Cell(fmt.coef(c.estimate), fmt.stars(c.p_value)),
                          Cell(fmt.coef(c.std_error)), Cell(fmt.pval(c.p_value)),
                          Cell(fmt.pval(wild["p"]) if wild else "—"),
-                         Cell(interval), Cell(fmt.integer(model.nobs)))))
+                         interval, Cell(fmt.integer(model.nobs)))))
+    if boot is None:  # a column of dashes says nothing the notes do not
+        at = columns.index("p_boot")
+        columns.pop(at)
+        rows = [Row(r.cells[:at] + r.cells[at + 1:], r.kind) for r in rows]
+    header = tuple(Cell(t(f"table.robustness.{c}"), kind="head") for c in columns)
     step = results.data.time_step
     lag = (t("table.robustness.lag_year") if step == 1
            else t("table.robustness.lag_period", step=step))
@@ -437,7 +445,7 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
                        high_entity=names.get(loo["max_without"], loo["max_without"]),
                        share=f"{100 * loo['share_significant']:.0f}"))
     return Table("robustness", t("table.robustness.title", core=config.label(core, t.lang)),
-                 header, tuple(rows), tuple(notes))
+                 header, tuple(rows), tuple(notes), wrap=True)
 
 
 def status_digits(status: Status) -> int:
@@ -480,7 +488,7 @@ def marginal_effects_table(model: ModelResult, config: Config, t: Translator) ->
                       Cell(fmt.coef(e["moderator_value"], 3)),
                       Cell(fmt.coef(e["estimate"]), fmt.stars(e["p_value"])),
                       Cell(fmt.coef(e["std_error"])),
-                      Cell(f"[{fmt.coef(e['ci_low'], 3)}, {fmt.coef(e['ci_high'], 3)}]")))
+                      Cell(fmt.interval(e["ci_low"], e["ci_high"]))))
                  for e in model.diagnostics["marginal_effects"])
     return Table(f"marginal_{moderator}", t("table.marginal.title",
                                               core=config.label(config.model.core, t.lang),
@@ -514,7 +522,7 @@ def variables_table(results: Results, config: Config, t: Translator) -> Table:
             rows.append(Row((Cell(t(f"table.variables.role_{role}"), kind="label"),
                              *([Cell(name, kind="label")] if show_name else []),
                              Cell(config.label(name, t.lang), kind="label"),
-                             Cell(config.unit(name, t.lang) or "—"),
+                             Cell(config.unit(name, t.lang) or "—", kind="text"),
                              Cell(source, kind="label"))))
     # the note points to the indices' section only when the brief has one
     note = "table.variables.note" if results.indices else "table.variables.note_file"
@@ -568,7 +576,7 @@ def index_tables(results: Results, config: Config, t: Translator) -> list[Table]
 
         rows = tuple(
             Row((Cell(indicator(column), kind="label"),
-                 Cell(config.label(group_of.get(column, ""), t.lang), kind="label"),
+                 Cell(config.label(group_of.get(column, ""), t.lang), kind="name"),
                  Cell(t("table.index.negative" if index.directions.get(column) in ("-", "negative")
                         else "table.index.positive")),
                  Cell(fmt.num(stage.entropy[column], 4)),
