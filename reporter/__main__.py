@@ -12,7 +12,11 @@ class _Early(BaseException):
     """A signal while the command line's modules load."""
 
 
+_received: list[int] = []  # the early signal, in case its exception was swallowed
+
+
 def _early(signum, frame):
+    _received.append(signum)
     raise _Early(signum)
 
 
@@ -24,6 +28,8 @@ def main() -> None:
         try:
             from reporter.cli import main as cli  # installs reporter.signals' handlers
 
+            if _received:  # Python ignored the exception (raised in an import's callback)
+                raise _Early(_received[0])
             cli()
         except Interrupted as stop:  # raised before the CLI could catch it
             _stopped(stop)

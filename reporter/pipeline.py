@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reporter import __version__, messages
+from reporter import __version__, messages, signals
 from reporter.config import Config, load_config
 from reporter.errors import Interrupted
 from reporter.formats import FORMATS, needs_brief
@@ -50,6 +50,7 @@ class Timer:
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        signals.check()  # a signal whose exception Python swallowed ends the run here
         self.current = name
         if self.on_stage is not None:
             self.on_stage(name)
@@ -401,6 +402,7 @@ def _produce(config: Config, target: Path, timer: Timer, langs: Sequence[str],
             manifest = _manifest(config, results, meta, langs, formats, dirs, timer, warnings)
             manifest["outputs"] = inventory(folder)
             write_json(folder / "manifest.json", manifest)
+            signals.check()  # never publish a run that a signal ended
             staging.commit()
     except OSError as exc:  # a full disk, a quota, a read-only folder
         raise write_failed(target, exc) from None

@@ -16,21 +16,29 @@ from reporter.errors import Interrupted
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
-_raised = False
+_raised: int | None = None  # the signal that ended the run, once one has
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
     global _raised
-    if _raised:  # already ending: let the clean-up finish
+    if _raised is not None:  # already ending: let the clean-up finish
         return
-    _raised = True
+    _raised = signum
     raise Interrupted(signum)
+
+
+def check() -> None:
+    """Raise `Interrupted` again if a signal came and the run goes on: Python ignores an
+    exception raised in a callback it runs itself (a weakref's, a finaliser's), so the
+    signal's can be lost there. The run calls this at each stage and before it commits."""
+    if _raised is not None:
+        raise Interrupted(_raised)
 
 
 def install() -> dict[int, Any]:
     """Route the three signals to `Interrupted`; returns the handlers they replace."""
     global _raised
-    _raised = False
+    _raised = None
     return {signum: signal.signal(signum, _handler) for signum in SIGNALS}
 
 
@@ -38,12 +46,14 @@ def install() -> dict[int, Any]:
 def handled() -> Iterator[None]:
     """The signals end the block with `Interrupted`; the previous handlers come back
     after it (the CLI used from a test or a notebook leaves no trace)."""
+    global _raised
     previous = install()
     try:
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        _raised = None
 
 
 def quiet_helper() -> None:

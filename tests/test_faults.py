@@ -390,3 +390,30 @@ def test_library_warnings_go_to_the_log_not_the_screen(tmp_path, capsys):
         warnings.warn("invalid value encountered in divide", RuntimeWarning, stacklevel=1)
     assert "invalid value" not in capsys.readouterr().err
     assert "invalid value encountered" in (tmp_path / "reporter.log").read_text()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_signal_whose_exception_python_swallowed_still_ends_the_run(tmp_path):
+    """Python ignores an exception raised in a callback it runs itself (a weakref's during
+    an import, a finaliser's): the run notices the signal at its next stage, exits with
+    the signal's code and publishes nothing."""
+    import gc
+    import weakref
+
+    from reporter import pipeline, signals
+    from reporter.errors import Interrupted
+
+    class Thing:
+        pass
+
+    with signals.handled():
+        thing = Thing()
+        ref = weakref.ref(thing, lambda _: signals._handler(signal.SIGTERM, None))
+        del thing  # the callback's Interrupted is printed and ignored, as in importlib's
+        gc.collect()
+        assert ref() is None  # the callback ran, and its exception went nowhere
+        with pytest.raises(Interrupted) as stop:
+            pipeline.run(SAMPLE, tmp_path / "out", formats=("json",))
+    assert stop.value.exit_code == 128 + signal.SIGTERM
+    assert not list((tmp_path / "out").glob("*/*/results.json"))
+    signals.check()  # the block is over: a later run in this process is not affected

@@ -338,6 +338,7 @@ def _glance(results: Results, config: Config, t: Translator,
         out.append(t(f"summary.glance.total_{'up' if total_growth >= 0 else 'down'}",
                      year=status.report_year, column=config.label(share, lang),
                      growth=fmt.percent(abs(total_growth)),
+                     previous=previous_period(results, t),
                      total=_amount(status.share_total[at], unit, lang),
                      section=t("section.status")))
     mean_change = None
@@ -360,7 +361,7 @@ def _glance(results: Results, config: Config, t: Translator,
         out.append(t(key, **labels, grade=t(f"finding.grade_name.{core.grade}"),
                      section=t("section.results")))
     if recommendations:
-        first = re.split(r"(?<=[。.])\s*", recommendations[0], maxsplit=1)[0]
+        first = re.split(r"(?<=[。.])\s*", recommendations[0], maxsplit=1)[0].rstrip("。.")
         out.append(t("summary.glance.action", action=first, section=t("section.findings")))
     return out
 
