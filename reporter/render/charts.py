@@ -34,6 +34,7 @@ DOTS_ABOVE = 0.5
 FEW_REPORTING = 0.75
 # thousands separators on axis ticks when one reaches this, as fmt.num in tables
 THOUSANDS_FROM = 1_000  # as the tables (fmt.THOUSANDS_FROM)
+MINUS = "\u2212"  # as the tables (fmt.num)
 
 
 # --- the decisions, apart from the drawing (tests/test_charts.py) -----------------------
@@ -92,7 +93,8 @@ def tick_labels(values: Sequence[float]) -> list[str]:
     """The labels of a value axis's ticks, alike for all of them: as few decimals as tell
     each tick exactly (0, 0.25, 0.5 as 0.00, 0.25, 0.50), and thousands separators when a
     tick reaches THOUSANDS_FROM (43,642, in both languages); no -0, and no offset or
-    scientific notation unless the ticks are a billionth apart."""
+    scientific notation unless the ticks are a billionth apart. Negative numbers take the
+    minus sign (−), as in the tables."""
     values = [float(v) for v in values]
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
@@ -103,7 +105,7 @@ def tick_labels(values: Sequence[float]) -> list[str]:
     digits = next((d for d in range(10)
                    if all(abs(round(v, d) - v) <= tolerance for v in finite)), None)
     if digits is None:  # ticks a billionth apart: three significant digits
-        return [f"{v:.3g}" if math.isfinite(v) else "" for v in values]
+        return [f"{v:.3g}".replace("-", MINUS) if math.isfinite(v) else "" for v in values]
     group = "," if max(abs(v) for v in finite) >= THOUSANDS_FROM else ""
     out = []
     for v in values:
@@ -111,7 +113,7 @@ def tick_labels(values: Sequence[float]) -> list[str]:
             out.append("")
             continue
         v = round(v, digits)
-        out.append(f"{0.0 if v == 0 else v:{group}.{digits}f}")
+        out.append(f"{0.0 if v == 0 else v:{group}.{digits}f}".replace("-", MINUS))
     return out
 
 
@@ -136,9 +138,14 @@ def _tick_formatter_class():
     return ValueTicks
 
 
-def _value_ticks(*axes) -> None:
-    """Value axes (not years) labelled by tick_labels."""
+def _value_ticks(*axes, most: int | None = None) -> None:
+    """Value axes (not years) labelled by tick_labels; with `most`, at most that many
+    intervals between ticks (a narrow panel: 125,000 beside 100,000 would run together)."""
+    from matplotlib.ticker import MaxNLocator
+
     for axis in axes:
+        if most is not None:
+            axis.set_major_locator(MaxNLocator(nbins=most, steps=[1, 2, 2.5, 5, 10]))
         axis.set_major_formatter(_tick_formatter_class()())
 
 
@@ -269,14 +276,16 @@ def _ranking(ax, status: Status, config: Config, t: Translator, screen: bool = F
         ax.barh(names, [e.value if e else 0.0 for e in shown], color=colors, height=0.65)
     _title(ax, t("chart.status.rank_title", year=status.report_year), screen)
     ax.grid(axis="y", visible=False)
-    _value_ticks(ax.xaxis)
+    _value_ticks(ax.xaxis, most=4)  # half the page's width in print
     if best:  # what the accent colour marks
         mark = (Line2D([], [], linestyle="none", marker="o", markersize=4, color=ACCENT) if dots
                 else Patch(color=ACCENT))
         ax.legend([mark], [t("chart.status.best_higher" if better == "higher"
                              else "chart.status.best_lower", count=len(best))],
-                  loc="lower right", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2,
-                  frameon=False, fontsize=7 if not screen else 8, handlelength=1.0,
+                  # inside, bottom right: the ranks end there with the smallest values, and
+                  # above the plot it would run into a long title
+                  loc="lower right", borderaxespad=0.3, frameon=True, framealpha=0.9,
+                  edgecolor="none", fontsize=7 if not screen else 8, handlelength=1.0,
                   handletextpad=0.4)
     # on screens the figure grows with the bars (status_charts_screen): labels keep their size
     ax.tick_params(axis="y", labelsize=8 if screen else
