@@ -51,3 +51,8 @@ def test_an_interval_has_both_bounds_to_the_same_decimals():
     assert fmt.interval(1.2e-12, 3.4e-12) == "[1.20, 3.40]×10⁻¹²"
     assert fmt.interval(0.0, 0.0) == "[0.000, 0.000]"
     assert fmt.interval(None, 1.0) == fmt.interval(float("nan"), 1.0) == "—"
+
+
+def test_a_range_of_years_is_not_broken_at_its_dash():
+    assert fmt.keep_ranges("US Workers, 1976–1982") == "US Workers, 1976–\u20601982"
+    assert fmt.keep_ranges("2013-2023; a–b") == "2013-\u20602023; a–b"

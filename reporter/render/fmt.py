@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 THOUSANDS_FROM = 1_000  # 1,234.5 and 27,994.4 alike: one style down a column
@@ -57,6 +58,12 @@ def interval(low: float | None, high: float | None, digits: int = 3) -> str:
         scale = 10.0 ** -exponent
         return f"[{num(low * scale, 2)}, {num(high * scale, 2)}]×{power_of_ten(exponent)}"
     return f"[{num(low, decimals)}, {num(high, decimals)}]"
+
+
+def keep_ranges(text: str) -> str:
+    """A range of numbers (1976–1982, 2013-2023) that a line never breaks: a word joiner
+    after its dash, for headings that wrap."""
+    return re.sub(r"(?<=\d)([–—-])(?=\d)", "\\1\u2060", text)
 
 
 def pval(value: float | None) -> str:

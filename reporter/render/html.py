@@ -58,7 +58,8 @@ def environment(template_dirs: Sequence[Path], undefined: type | None = None):
         loader=_loader_class()([str(d) for d in template_dirs], str(DEFAULT_TEMPLATES)),
         autoescape=True, undefined=undefined or StrictUndefined, trim_blocks=True,
         lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(num=fmt.num, pval=fmt.pval, stars=fmt.stars, integer=fmt.integer)
+    env.filters.update(num=fmt.num, pval=fmt.pval, stars=fmt.stars, integer=fmt.integer,
+                       keep_ranges=fmt.keep_ranges)
     return env
 
 
