@@ -40,13 +40,17 @@ MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("iv_first_stage", "endogeneity", table="iv"),
     ModelSpec("fgls", "robustness", alternative=True, table="robustness"),
     ModelSpec("fgls_general", "robustness", alternative=True, table="robustness"),
+    # the pooled model with core × group interactions (the equal-effects test); the
+    # subsamples, heterogeneity_<level>, are PREFIXED below
+    ModelSpec("heterogeneity_interaction", "heterogeneity", table="heterogeneity"),
 )
 # families whose ids carry a variable or a level: moderation_<MOD>, mechanism_<M>_a/_b,
 # heterogeneity_<level> and heterogeneity_interaction
 PREFIXED = {"moderation_": ModelSpec("moderation_", "moderation", bootstrapped=True,
                                      table="moderation"),
             "mechanism_": ModelSpec("mechanism_", "mechanisms", table="mechanisms"),
-            "heterogeneity_": ModelSpec("heterogeneity_", "heterogeneity",
+            # a group's subsample has a handful of clusters: its core is bootstrapped
+            "heterogeneity_": ModelSpec("heterogeneity_", "heterogeneity", bootstrapped=True,
                                         table="heterogeneity")}
 BY_ID = {spec.id: spec for spec in MODELS}
 

@@ -366,3 +366,35 @@ def test_inference_config_is_read(tmp_path):
                     encoding="utf-8")
     assert load_config(path).inference == InferenceConfig(True, 999, 7, "rademacher")
     assert load_config().inference == InferenceConfig()
+
+
+def test_each_groups_subsample_is_bootstrapped_exactly():
+    """A heterogeneity group has a handful of clusters (8 central provinces): its core gets
+    the wild cluster bootstrap, on its own subsample, and with Rademacher weights the 2^8
+    draws are enumerated: the p-value equals the brute-force refits of that subsample."""
+    config = load_config(PROVINCE)
+    config = replace(config, inference=replace(config.inference, weights="rademacher"))
+    results = pipeline.analyse(config, pipeline.Timer())
+    core = config.model.core
+    groups = [m for m in results.models if m.id.startswith("heterogeneity_")
+              and m.id != "heterogeneity_interaction"]
+    assert len(groups) == 3
+    smallest = min(groups, key=lambda m: m.n_clusters)
+    wild = smallest.coef(core).inference["wild_bootstrap"]
+    assert wild["enumerated"] and wild["reps"] == 2 ** smallest.n_clusters == 256
+    from reporter.indices import build_indices
+
+    frame = build_indices(prepare(load_panel(config), config)[0], config)[0].frame
+    group, level = smallest.diagnostics["group"], smallest.diagnostics["level"]
+    sample = frame[frame[group] == level].reset_index(drop=True)
+    names = {config.data.entity: "id", config.data.time: "year", smallest.dependent: "y"}
+    sample = sample.rename(columns=names)
+    sample["id"] = pd.factorize(sample["id"], sort=True)[0]
+    xs = list(smallest.regressors)
+    signs = list(itertools.product([1.0, -1.0], repeat=smallest.n_clusters))
+    t, t_star = brute_force(sample, xs, core, signs)
+    assert smallest.coef(core).stat == pytest.approx(t, rel=1e-8)
+    assert wild["p"] == pytest.approx(_share(t, t_star), abs=1e-12)
+    # the interaction model, on the whole panel, is not a subsample: not bootstrapped here
+    interaction = next(m for m in results.models if m.id == "heterogeneity_interaction")
+    assert "wild_bootstrap" not in interaction.coef(core).inference

@@ -215,6 +215,8 @@ def _sample(result: ModelResult, frame: pd.DataFrame, entity: str, time: str,
         return lagged_sample(frame, entity, time, core)
     if "dropped_year" in d:
         return without_year(frame, time, d["dropped_year"])
+    if "group" in d and "level" in d:  # a heterogeneity subsample
+        return frame[frame[d["group"]] == d["level"]].reset_index(drop=True)
     return frame
 
 

@@ -298,9 +298,16 @@ def _with_equal_effects(table: Table, models: list[ModelResult], results: Result
     p_values[column] = fmt.pval(test.p_value)
     base_values[column] = config.level_label(group, base, t.lang) if base is not None else ""
     df = f"{fmt.integer(int(test.df))}, {fmt.integer(int(test.extra.get('df2', 0)))}"
-    return _extra_rows(table, [(t("table.heterogeneity.equal_f", df=df), f_values),
-                               (t("table.heterogeneity.equal_p"), p_values),
-                               (t("table.heterogeneity.base"), base_values)])
+    rows = [(t("table.heterogeneity.equal_f", df=df), f_values),
+            (t("table.heterogeneity.equal_p"), p_values),
+            (t("table.heterogeneity.base"), base_values)]
+    core = config.model.core
+    wild = [m.coefficients[core].inference.get("wild_bootstrap") if core in m.coefficients
+            else None for m in models]
+    if any(wild):  # each group has few clusters: the core's p that holds up with few
+        rows.insert(0, (t("table.heterogeneity.wild_p"),
+                        [fmt.pval(w["p"]) if w else "" for w in wild]))
+    return _extra_rows(table, rows)
 
 
 def _label_of(name: str, config: Config, lang: str) -> str:
