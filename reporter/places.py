@@ -128,6 +128,26 @@ def place(name: str) -> Place | None:
     return _find(text) if text else None
 
 
+MAINLAND = ("省", "自治区", "直辖市")  # with TAIWAN left out: the mainland's 31
+TAIWAN = "710000"
+
+
+def _mainland(p: Place | None) -> bool:
+    return (p is not None and p.level == "province" and p.type in MAINLAND
+            and p.adcode != TAIWAN)
+
+
+def provinces_left_out(names: Iterable[str]) -> tuple[Place, ...] | None:
+    """For a panel of mainland China's province-level divisions, those it leaves out, in
+    code order (a brief names them: 29 provinces "without Tibet and Xinjiang"); None when
+    some name is not a mainland province-level division (the panel is of something else)."""
+    given = [place(name) for name in names]
+    if not given or not all(_mainland(p) for p in given):
+        return None
+    present = {p.adcode for p in given if p is not None}
+    return tuple(p for p in places() if _mainland(p) and p.adcode not in present)
+
+
 def english_name(name: str) -> str | None:
     """The English name of a Chinese place name as a panel writes it (`杭州市`, `杭州`,
     `浙江省杭州市` → "Hangzhou"), or None when it is not a known division."""

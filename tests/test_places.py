@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from reporter import places
@@ -202,3 +203,32 @@ def test_sample_provinces():
 def test_table_ships_beside_the_module():
     assert Path(places.__file__).with_name("places.tsv") == places.TABLE
     assert places.TABLE.is_file()
+
+
+def test_a_panel_of_provinces_names_those_it_leaves_out():
+    """29 provinces: a reader asks which two are missing. The mainland's 31 (not Hong Kong,
+    Macao or Taiwan) against the panel's names, in any accepted form."""
+    from reporter.places import provinces_left_out
+
+    frame = pd.read_csv(ROOT / "data" / "provinces.csv")
+    names = sorted(frame["province"].unique())
+    assert [p.short for p in provinces_left_out(names)] == ["西藏", "新疆"]
+    assert [p.english for p in provinces_left_out([*names, "西藏自治区", "新疆"])] == []
+    assert provinces_left_out(["杭州", "宁波"]) is None  # cities: not a panel of provinces
+    assert provinces_left_out([*names, "香港"]) is None  # not the mainland's divisions
+    assert provinces_left_out([]) is None
+
+
+def test_the_brief_says_which_provinces_are_left_out():
+    import reporter
+    from reporter.render.brief import _left_out
+    from reporter.render.i18n import Translator, load_catalogue
+
+    analysis = reporter.analyse(ROOT / "data" / "provinces_resilience.toml")
+    for lang, expected in (("en", "2 are not in the data: Tibet, Xinjiang."),
+                           ("zh", "有 2 个未纳入样本：西藏、新疆。")):
+        t = Translator(load_catalogue(analysis.template_dirs, lang), lang)
+        assert expected in _left_out(analysis.results, t), lang
+    city = reporter.analyse(ROOT / "data" / "zhejiang_hightech.toml")
+    assert _left_out(city.results, Translator(load_catalogue(city.template_dirs, "en"),
+                                              "en")) == ""

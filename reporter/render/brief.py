@@ -500,12 +500,26 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         "charts": _chart_context(charts, _chart_alts(results, config, t, rows), chart_dir,
                                  medium),
         "preparation": _preparation(results, config, lang),
+        "left_out": _left_out(results, t),
+        "gap": "" if lang == "zh" else " ",  # between sentences of a paragraph: none after 。
         "missing": _missing(results, config, lang),
         "equation": t("method.equation", **labels),
         "meta": {**meta, "software": _software(meta), "inference": _inference(meta, t)},
     }
     html = render_html(template_dirs, context, undefined=undefined)
     return RenderedBrief(lang=lang, html=html, charts=charts, tables=full, meta=meta)
+
+
+def _left_out(results: Results, t: Translator) -> str:
+    """For a panel of mainland China's provinces that leaves some out, the sentence that
+    names them (the reader of "29 provinces" asks which two are missing); else ''."""
+    from reporter.places import provinces_left_out
+
+    missing = provinces_left_out(e.entity for e in results.status.entities)
+    if not missing:
+        return ""
+    names = [p.short if t.lang == "zh" else p.english for p in missing]
+    return t("method.left_out", count=len(missing), names=_listed(names, t))
 
 
 def draw_charts(results: Results, config: Config, lang: str, template_dirs: Sequence[Path],
