@@ -366,3 +366,19 @@ def test_a_channel_of_an_association_is_not_called_causal(city):
             load_catalogue([DEFAULT_TEMPLATES], lang), lang))
         assert words in text, text
     assert not any(r["id"].startswith("channel_") for r in results.recommendations)
+
+
+def test_the_selection_tests_carry_the_few_clusters_caveat():
+    """The FE/RE choice leads with the cluster-robust Hausman test: with 6 states as
+    clusters it gets the caveat every cluster-robust test gets; with 595 workers none."""
+    import reporter
+    from reporter.render.i18n import Translator, load_catalogue
+    from reporter.render.tables import tests_table
+
+    for study, expected in (("new_england", True), ("wages", False)):
+        analysis = reporter.analyse(ROOT / "tests" / "corpus" / study / "study.toml")
+        for lang, words in (("en", "can reject too often"), ("zh", "可能过度拒绝")):
+            t = Translator(load_catalogue(analysis.template_dirs, lang), lang,
+                           analysis.config.wording()[lang])
+            notes = " ".join(tests_table(analysis.results, analysis.config, t).notes)
+            assert (words in notes) is expected, (study, lang, notes)

@@ -347,9 +347,14 @@ def tests_table(results: Results, config: Config, t: Translator) -> Table:
                          Cell(fmt.num(test.stat, 3)), Cell(df), Cell(p_text),
                          Cell(verdict, kind="label"))))
     chosen = results.selection.get("chosen")
-    notes = (t("table.tests.note_chosen", model=results.model(chosen).label[t.lang],
-               reason=t(f"table.tests.reason_{results.selection['reason']}")),) if chosen else ()
-    return Table("tests", t("table.tests.title"), header, tuple(rows), notes)
+    notes = [t("table.tests.note_chosen", model=results.model(chosen).label[t.lang],
+               reason=t(f"table.tests.reason_{results.selection['reason']}"))] if chosen else []
+    core = next((f.params for f in results.findings if f.key == "core_effect"), {})
+    robust = results.tests.get("hausman_robust")
+    if core.get("few_clusters") and robust is not None and robust.stat == robust.stat:
+        # the rules' few-clusters caveat holds for the cluster-robust Hausman test as well
+        notes.append(t("table.tests.note_few_clusters", clusters=core["n_clusters"]))
+    return Table("tests", t("table.tests.title"), header, tuple(rows), tuple(notes))
 
 
 ROBUSTNESS_SPECS = ROBUSTNESS_ROWS  # the reference row, then the catalogue's alternatives
