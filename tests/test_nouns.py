@@ -87,3 +87,17 @@ def test_two_digit_years_are_refused_with_what_to_do(tmp_path):
     assert info.value.key == "load.not_years" and info.value.exit_code == 2
     assert "81" in info.value.message("en") and "four-digit" in info.value.message("en")
     assert "四位数年份" in info.value.message("zh")
+
+
+def test_provinces_are_counted_as_officials_count_them():
+    """每个省份, 省份固定效应, but 29 个省（区、市）: the Chinese count noun of provinces."""
+    from pathlib import Path
+
+    import reporter
+
+    root = Path(__file__).resolve().parent.parent
+    analysis = reporter.analyse(root / "data" / "provinces_resilience.toml")
+    nouns = analysis.config.nouns()["zh"]
+    assert (nouns["noun"], nouns["nouns"]) == ("省份", "省（区、市）")
+    findings = " ".join(f["text"]["zh"] for f in analysis.findings())
+    assert "29 个省（区、市）" in findings and "29 个省份" not in findings

@@ -62,6 +62,11 @@ ENTITY_NOUNS: tuple[tuple[frozenset[str], str, str], ...] = (
 )
 
 
+# the Chinese noun after a count ({n} 个{nouns}) where officials use another than in the
+# singular (每个省份, 省份固定效应, but 29 个省（区、市）)
+COUNTED_ZH = {"省份": "省（区、市）", "省": "省（区、市）"}
+
+
 LOG_MARK = re.compile(  # "(log)" at the end of a label
     r"\s*(\((natural )?log\)|（对数）|\(对数\))\s*$", re.I)
 _LOG = re.compile(r"对数|\blog\b|\bln\b|^ln_|^log_", re.I)
@@ -274,7 +279,10 @@ class Config:
         singular = singular.strip()
         plural = plural.strip() or _plural(singular)
         whole_zh, whole_en = _whole(self.study.region.get("zh"), zh)
-        return {"zh": {"noun": zh, "nouns": zh, "Noun": zh, "Nouns": zh, "whole": whole_zh},
+        # counted, a country's provinces are named as officials name them: 29 个省（区、市）
+        counted = COUNTED_ZH.get(zh, zh)
+        return {"zh": {"noun": zh, "nouns": counted, "Noun": zh, "Nouns": counted,
+                       "whole": whole_zh},
                 "en": {"noun": singular, "nouns": plural,
                        "Noun": singular[:1].upper() + singular[1:],
                        "Nouns": plural[:1].upper() + plural[1:], "whole": whole_en}}
