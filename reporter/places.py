@@ -148,6 +148,38 @@ def provinces_left_out(names: Iterable[str]) -> tuple[Place, ...] | None:
     return tuple(p for p in places() if _mainland(p) and p.adcode not in present)
 
 
+@dataclass(frozen=True)
+class CitySample:
+    """A panel of one province's cities, as its brief defines it: the province, how many of
+    its prefecture-level divisions are in (of how many), and the county-level cities in it
+    with the prefecture that administers each (whose figures may include theirs)."""
+
+    province: Place
+    prefectures: int
+    of_prefectures: int
+    counties: tuple[tuple[Place, Place], ...]  # (county-level city, its prefecture)
+
+
+def city_sample(names: Iterable[str]) -> CitySample | None:
+    """The definition of a panel of one province's prefecture- and county-level cities,
+    or None when the names are not all cities of one province."""
+    given = [place(name) for name in names]
+    if not given or any(p is None or p.level == "province" for p in given):
+        return None
+    provinces = {p.province for p in given if p is not None}
+    if len(provinces) != 1:
+        return None
+    (name,) = provinces
+    everything = places()
+    province = next(p for p in everything if p.level == "province" and p.short == name)
+    prefectures = {p.short: p for p in everything
+                   if p.level == "prefecture" and p.province == name}
+    counties = tuple((p, prefectures[p.prefecture]) for p in given
+                     if p is not None and p.level == "county" and p.prefecture in prefectures)
+    inside = sum(1 for p in given if p is not None and p.level == "prefecture")
+    return CitySample(province, inside, len(prefectures), counties)
+
+
 def english_name(name: str) -> str | None:
     """The English name of a Chinese place name as a panel writes it (`杭州市`, `杭州`,
     `浙江省杭州市` → "Hangzhou"), or None when it is not a known division."""

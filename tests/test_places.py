@@ -229,6 +229,29 @@ def test_the_brief_says_which_provinces_are_left_out():
                            ("zh", "有 2 个未纳入样本：西藏、新疆。")):
         t = Translator(load_catalogue(analysis.template_dirs, lang), lang)
         assert expected in _left_out(analysis.results, t), lang
-    city = reporter.analyse(ROOT / "data" / "zhejiang_hightech.toml")
-    assert _left_out(city.results, Translator(load_catalogue(city.template_dirs, "en"),
-                                              "en")) == ""
+
+
+def test_a_panel_of_one_provinces_cities_is_defined_with_its_county_level_cities():
+    """Zhejiang's 12: all 11 prefecture-level cities and Yiwu, which Jinhua administers
+    (Jinhua's figures may include Yiwu's): the brief says so in both languages."""
+    import reporter
+    from reporter.places import city_sample
+    from reporter.render.brief import _left_out
+    from reporter.render.i18n import Translator, load_catalogue
+
+    frame = pd.read_csv(ROOT / "data" / "zhejiang_cities.csv")
+    found = city_sample(sorted(frame["city"].unique()))
+    assert (found.province.short, found.prefectures, found.of_prefectures) == ("浙江", 11, 11)
+    assert [(c.short, p.short) for c, p in found.counties] == [("义乌", "金华")]
+    assert city_sample(["杭州", "苏州"]) is None  # two provinces
+    assert city_sample(["杭州", "浙江"]) is None  # a province among the cities
+    partial = city_sample(["杭州", "宁波"])
+    assert (partial.prefectures, partial.of_prefectures, partial.counties) == (2, 11, ())
+    analysis = reporter.analyse(ROOT / "data" / "zhejiang_hightech.toml")
+    for lang, expected in (("en", "all 11 of Zhejiang's prefecture-level cities, and Yiwu, a "
+                                  "county-level city that Jinhua administers. Jinhua's figures "
+                                  "may include Yiwu's"),
+                           ("zh", "浙江省全部 11 个地级市，以及金华市代管的义乌市（县级市）。"
+                                  "金华市的统计数据可能包含义乌市")):
+        t = Translator(load_catalogue(analysis.template_dirs, lang), lang)
+        assert expected in _left_out(analysis.results, t), lang

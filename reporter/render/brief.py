@@ -511,15 +511,38 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
 
 
 def _left_out(results: Results, t: Translator) -> str:
-    """For a panel of mainland China's provinces that leaves some out, the sentence that
-    names them (the reader of "29 provinces" asks which two are missing); else ''."""
-    from reporter.places import provinces_left_out
+    """What the sample is, where the gazetteer can tell: for a panel of mainland China's
+    provinces that leaves some out, the sentence that names them (the reader of "29
+    provinces" asks which two are missing); for one province's cities, how many of its
+    prefecture-level cities it covers and which county-level cities it adds, whose figures
+    their prefecture's may include; else ''."""
+    from reporter.places import city_sample, provinces_left_out
 
-    missing = provinces_left_out(e.entity for e in results.status.entities)
-    if not missing:
+    entities = [e.entity for e in results.status.entities]
+    missing = provinces_left_out(entities)
+    if missing:
+        names = [p.short if t.lang == "zh" else p.english for p in missing]
+        return t("method.left_out", count=len(missing), names=_listed(names, t))
+    cities = city_sample(entities)
+    if cities is None or not cities.prefectures:
         return ""
-    names = [p.short if t.lang == "zh" else p.english for p in missing]
-    return t("method.left_out", count=len(missing), names=_listed(names, t))
+    def name(p):  # in Chinese the full name, as an official writes it: 浙江省, 金华市
+        return p.name if t.lang == "zh" else p.english
+
+    counties = [t.inline("method.cities_county", county=name(c), prefecture=name(p))
+                for c, p in cities.counties]
+    added = (t.inline("method.cities_counties", list=("；" if t.lang == "zh" else "; ")
+                      .join(counties)) if counties else "")
+    key = "method.cities_all" if cities.prefectures == cities.of_prefectures else "method.cities"
+    text = t(key, province=name(cities.province), of=cities.of_prefectures,
+             prefectures=cities.prefectures, counties=added)
+    if counties:
+        clauses = [t.inline("method.cities_overlap_one", county=name(c), prefecture=name(p))
+                   for c, p in cities.counties]
+        gap = "" if t.lang == "zh" else " "
+        text += gap + t("method.cities_overlap", clauses=("；" if t.lang == "zh" else "; ")
+                        .join(clauses))
+    return text
 
 
 def draw_charts(results: Results, config: Config, lang: str, template_dirs: Sequence[Path],
