@@ -429,7 +429,8 @@ def _preparation(results: Results, config: Config, lang: str) -> dict[str, Any] 
     lower, upper = steps[0].params["lower"], steps[0].params["upper"]
     changed = [f"{config.label(s.column, lang)} {s.count}" for s in steps if s.count]
     return {"lower": f"{lower * 100:g}", "upper": f"{upper * 100:g}",
-            "count": sum(s.count for s in steps), "columns": "; ".join(changed) or "—"}
+            "count": sum(s.count for s in steps),
+            "columns": ("；" if lang == "zh" else "; ").join(changed) or "—"}
 
 
 def _missing(results: Results, config: Config, lang: str) -> dict[str, Any] | None:
