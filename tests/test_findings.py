@@ -149,7 +149,8 @@ def test_key_message_numbers_match_results_json(tmp_path, study):
                                str(summary.output / f"brief_{lang}.pdf"), "-"],
                               capture_output=True, text=True, check=True).stdout
         text = text.split("目录" if lang == "zh" else "Contents")[0]  # not the TOC's pages
-        numbers = re.findall(r"[−-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[−-]?\d+\.\d+(?:e[−-]?\d+)?"
+        numbers = re.findall(r"[−-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+                             r"|[−-]?\d+\.\d+(?:×10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?"
                              r"|\b\d{2,4}\b(?!%)", text)
         assert numbers, text
         for number in numbers:

@@ -14,7 +14,8 @@ from reporter.render.tables import _rescale
 @pytest.mark.parametrize(("value", "text"), [
     (0.1234567, "0.1235"), (-0.0523, "\u22120.0523"), (0.001, "0.0010"),
     (0.00012345, "0.000123"), (-0.000998, "\u22120.000998"), (0.0000565, "0.0000565"),
-    (4.2e-5, "4.20e\u22125"), (1.66e-6, "1.66e\u22126"), (0.0, "0.0000")])
+    (4.2e-5, "4.20×10⁻⁵"), (1.66e-6, "1.66×10⁻⁶"), (-3.1e-7, "\u22123.10×10⁻⁷"),
+    (0.0, "0.0000")])
 def test_a_coefficient_keeps_two_significant_digits(value, text):
     assert fmt.coef(value) == text
 

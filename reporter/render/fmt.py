@@ -34,12 +34,13 @@ def num(value: float | None, digits: int = 3) -> str:
 def coef(value: float | None, digits: int = 4) -> str:
     """A coefficient: fixed decimals; when those would show fewer than two significant
     digits (0.0001 for a moderator measured in yuan), three significant digits: in fixed
-    decimals (0.000123), or in scientific notation where fixed decimals would print zero."""
+    decimals (0.000123), or, where fixed decimals would print zero, as a reader writes it
+    (5.65×10⁻⁵, not the 5.65e−5 of a program)."""
     if value is None or not math.isfinite(value):
         return ""
     if value != 0 and abs(value) < 0.5 * 10 ** -digits:
         mantissa, exponent = f"{value:.2e}".split("e")
-        return f"{mantissa}e{int(exponent)}".replace("-", "\u2212")
+        return f"{mantissa}×{power_of_ten(int(exponent))}".replace("-", "\u2212")
     if value != 0 and abs(value) < 10 ** (1 - digits):  # 0.0001: one significant digit
         return num(value, 2 - math.floor(math.log10(abs(value))))
     return num(value, digits)
