@@ -188,11 +188,12 @@ def _render_language(results: Any, config: Config, lang: str, dirs: list[Path],
     found: list[Problem] = []
     try:
         charts = draw_charts(results, config, lang, dirs, tmp / "charts")  # once, not per pass
+        meta = pipeline.render_meta(results)
         for _ in range(MAX_PASSES):
             undefined.failed = None
             try:
                 render_brief(results, config, lang, dirs, tmp / "charts",
-                             pipeline.render_meta(results), charts=charts, export=False,
+                             meta, charts=charts, export=False,
                              undefined=undefined)
                 return found
             except InputError as exc:

@@ -132,16 +132,25 @@ def test_setup_notices_name_the_package_to_install(monkeypatch, tmp_path):
 
     from reporter.render import pdf
 
+    def asked_again() -> None:  # the machine is asked once a process: forget the answers
+        pdf._has_library.cache_clear()
+        pdf._has_font.cache_clear()
+
+    asked_again()
     assert pdf.setup_notices(("zh", "en")) == []
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
     empty = tmp_path / "fc-list"
     empty.write_text("#!/bin/sh\nexit 0\n")
     empty.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
-    assert pdf.setup_notices(("zh", "en")) == [
-        ("render.no_harfbuzz_subset", {"package": "libharfbuzz-subset0"}),
-        ("render.no_cjk_font", {"package": "fonts-noto-cjk"})]
-    assert pdf.setup_notices(("en",))[1:] == []  # no Chinese brief, no Chinese font needed
+    asked_again()
+    try:
+        assert pdf.setup_notices(("zh", "en")) == [
+            ("render.no_harfbuzz_subset", {"package": "libharfbuzz-subset0"}),
+            ("render.no_cjk_font", {"package": "fonts-noto-cjk"})]
+        assert pdf.setup_notices(("en",))[1:] == []  # no Chinese brief, no font needed
+    finally:
+        asked_again()  # this machine's answers for the tests that follow
 
 
 def test_font_warnings_are_noticed_once_each():

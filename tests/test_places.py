@@ -221,14 +221,14 @@ def test_a_panel_of_provinces_names_those_it_leaves_out():
 
 def test_the_brief_says_which_provinces_are_left_out():
     import reporter
-    from reporter.render.brief import _left_out
+    from reporter.render.brief import _sample_note
     from reporter.render.i18n import Translator, load_catalogue
 
     analysis = reporter.analyse(ROOT / "data" / "provinces_resilience.toml")
     for lang, expected in (("en", "2 are not in the data: Tibet, Xinjiang."),
                            ("zh", "有 2 个未纳入样本：西藏、新疆。")):
         t = Translator(load_catalogue(analysis.template_dirs, lang), lang)
-        assert expected in _left_out(analysis.results, t), lang
+        assert expected in _sample_note(analysis.results, t), lang
 
 
 def test_a_panel_of_one_provinces_cities_is_defined_with_its_county_level_cities():
@@ -236,7 +236,7 @@ def test_a_panel_of_one_provinces_cities_is_defined_with_its_county_level_cities
     (Jinhua's figures may include Yiwu's): the brief says so in both languages."""
     import reporter
     from reporter.places import city_sample
-    from reporter.render.brief import _left_out
+    from reporter.render.brief import _sample_note
     from reporter.render.i18n import Translator, load_catalogue
 
     frame = pd.read_csv(ROOT / "data" / "zhejiang_cities.csv")
@@ -254,4 +254,4 @@ def test_a_panel_of_one_provinces_cities_is_defined_with_its_county_level_cities
                            ("zh", "浙江省全部 11 个地级市，以及金华市代管的义乌市（县级市）。"
                                   "金华市的统计数据可能包含义乌市")):
         t = Translator(load_catalogue(analysis.template_dirs, lang), lang)
-        assert expected in _left_out(analysis.results, t), lang
+        assert expected in _sample_note(analysis.results, t), lang

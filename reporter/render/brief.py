@@ -41,6 +41,10 @@ from reporter.results import Finding, Results
 # the sections the contents list (those with an anchor and a numbered heading)
 CONTENTS = ("status", "method", "results", "findings", "appendix")
 
+# between two sentences of a paragraph (none after 。), and between clauses of a list
+GAP = {"zh": "", "en": " "}
+SEMICOLON = {"zh": "；", "en": "; "}
+
 
 # what a brief is rendered for: the PDF's pages, or a browser's screen (the HTML brief):
 # one template and one catalogue; the style sheet has a part for each, and the charts for a
@@ -98,7 +102,7 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
     labels = {"dependent": config.label(config.model.dependent, lang),
               "core": config.label(config.model.core, lang)}
     separator = "、" if lang == "zh" else ", "
-    gap = "" if lang == "zh" else " "  # between sentences: none after 。
+    gap = GAP[lang]
 
     def models_named(ids: Sequence[str], with_p: bool = False) -> str:
         """Models by their label (and the core's estimate and most conservative p)."""
@@ -168,7 +172,7 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
         # graded like the core finding, on the most conservative p: shown beside the other
         p_clause = fmt.p_clause(p["p"])
         if p.get("p_method") not in (None, "reported", "cluster"):
-            p_clause += ("；" if lang == "zh" else "; ") + t(
+            p_clause += SEMICOLON[lang] + t(
                 f"finding.conservative_p.{p['p_method']}",
                 p_clause=fmt.p_clause(p["p_conservative"]))
         text = t(f"finding.moderation.{finding.grade}.{p['direction']}", **labels, item=item,
@@ -306,7 +310,7 @@ def _in_percent(params: Mapping[str, Any], config: Config, t: Translator) -> str
              "core": LOG_MARK.sub("", config.label(config.level_of(core), t.lang))}
     way = "more" if size > 0 else "less"
     digits = 2 if kind != "log_core" else 3
-    return ("" if t.lang == "zh" else " ") + t(f"finding.in_percent.{kind}_{way}", **names,
+    return GAP[t.lang] + t(f"finding.in_percent.{kind}_{way}", **names,
                                               size=fmt.coef(abs(size), digits))
 
 
@@ -396,7 +400,7 @@ def _limits(results: Results, t: Translator) -> str:
                        n_specs=core["n_specs"]))
     if not found:
         found.append(t("findings.limits.suggestive"))
-    return ("；" if t.lang == "zh" else "; ").join(found)
+    return SEMICOLON[t.lang].join(found)
 
 
 def themes_named(config: Config, t: Translator) -> str:
@@ -430,7 +434,7 @@ def _preparation(results: Results, config: Config, lang: str) -> dict[str, Any] 
     changed = [f"{config.label(s.column, lang)} {s.count}" for s in steps if s.count]
     return {"lower": f"{lower * 100:g}", "upper": f"{upper * 100:g}",
             "count": sum(s.count for s in steps),
-            "columns": ("；" if lang == "zh" else "; ").join(changed) or "—"}
+            "columns": SEMICOLON[lang].join(changed) or "—"}
 
 
 def _missing(results: Results, config: Config, lang: str) -> dict[str, Any] | None:
@@ -501,8 +505,8 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         "charts": _chart_context(charts, _chart_alts(results, config, t, rows), chart_dir,
                                  medium),
         "preparation": _preparation(results, config, lang),
-        "left_out": _left_out(results, t),
-        "gap": "" if lang == "zh" else " ",  # between sentences of a paragraph: none after 。
+        "sample_note": _sample_note(results, t),
+        "gap": GAP[lang],
         "missing": _missing(results, config, lang),
         "equation": t("method.equation", **labels),
         "meta": {**meta, "software": _software(meta), "inference": _inference(meta, t)},
@@ -511,7 +515,7 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
     return RenderedBrief(lang=lang, html=html, charts=charts, tables=full, meta=meta)
 
 
-def _left_out(results: Results, t: Translator) -> str:
+def _sample_note(results: Results, t: Translator) -> str:
     """What the sample is, where the gazetteer can tell: for a panel of mainland China's
     provinces that leaves some out, the sentence that names them (the reader of "29
     provinces" asks which two are missing); for one province's cities, how many of its
@@ -532,17 +536,16 @@ def _left_out(results: Results, t: Translator) -> str:
 
     counties = [t.inline("method.cities_county", county=name(c), prefecture=name(p))
                 for c, p in cities.counties]
-    added = (t.inline("method.cities_counties", list=("；" if t.lang == "zh" else "; ")
-                      .join(counties)) if counties else "")
+    added = (t.inline("method.cities_counties", list=SEMICOLON[t.lang].join(counties))
+             if counties else "")
     key = "method.cities_all" if cities.prefectures == cities.of_prefectures else "method.cities"
     text = t(key, province=name(cities.province), of=cities.of_prefectures,
              prefectures=cities.prefectures, counties=added)
     if counties:
         clauses = [t.inline("method.cities_overlap_one", county=name(c), prefecture=name(p))
                    for c, p in cities.counties]
-        gap = "" if t.lang == "zh" else " "
-        text += gap + t("method.cities_overlap", clauses=("；" if t.lang == "zh" else "; ")
-                        .join(clauses))
+        text += GAP[t.lang] + t("method.cities_overlap",
+                                clauses=SEMICOLON[t.lang].join(clauses))
     return text
 
 

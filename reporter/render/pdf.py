@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -53,16 +54,24 @@ def setup_notices(langs: Sequence[str]) -> list[tuple[str, dict[str, str]]]:
     """What on this machine makes the PDFs wrong or slow, as (message key, parameters)
     naming the package to install: no HarfBuzz subsetting (WeasyPrint then subsets with
     fontTools, about five times slower) and, for a Chinese brief, no Chinese font."""
-    import ctypes.util
-
     found = []
-    if ctypes.util.find_library("harfbuzz-subset") is None:
+    if not _has_library("harfbuzz-subset"):
         found.append(("render.no_harfbuzz_subset", {"package": "libharfbuzz-subset0"}))
     if "zh" in langs and not _has_font(":lang=zh"):
         found.append(("render.no_cjk_font", {"package": "fonts-noto-cjk"}))
     return found
 
 
+@cache
+def _has_library(name: str) -> bool:
+    """Whether the dynamic loader finds lib`name` (asked once a process: a batch runs many
+    studies on one machine)."""
+    import ctypes.util
+
+    return ctypes.util.find_library(name) is not None
+
+
+@cache
 def _has_font(pattern: str) -> bool:
     """Whether fontconfig lists a font for `pattern` (True when it cannot be asked)."""
     import shutil
