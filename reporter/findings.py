@@ -24,7 +24,7 @@ from reporter.config import Config
 from reporter.errors import InputError
 from reporter.literals import LANGUAGES, THEMES
 from reporter.messages import Both
-from reporter.models import ALTERNATIVES, ENDOGENEITY_CHECKS
+from reporter.models import ALTERNATIVES, ENDOGENEITY_CHECKS, main_id
 from reporter.results import Coefficient, Finding, ModelResult, Status, TestResult
 
 DEFAULT_RULE_DIRS = (TEMPLATES,)
@@ -237,7 +237,8 @@ def core_facts(models: Mapping[str, ModelResult], core: str, alpha: float,
                max_vif: float | None) -> dict[str, Any]:
     """What the core-effect rules may look at."""
     baseline = [models[i] for i in ("baseline", "baseline_controls") if i in models]
-    main = _core(baseline[-1], core)
+    main_model = models[main_id(models) or "baseline"]
+    main = _core(main_model, core)
     sign = main.estimate > 0
 
     def agrees(c: Coefficient) -> bool:
@@ -250,7 +251,7 @@ def core_facts(models: Mapping[str, ModelResult], core: str, alpha: float,
     counted = [i for i in shown if models[i].entity_effects and models[i].time_effects]
     # a specification on less than half of the baseline's rows (a lag on sparse years,
     # instruments with gaps) speaks of another sample: shown, named, not counted
-    base_n = baseline[-1].nobs
+    base_n = main_model.nobs
     small = [i for i in counted if models[i].nobs < SAMPLE_SHARE_COUNTED * base_n]
     counted = [i for i in counted if i not in small]
     robust = [_core(models[i], core) for i in counted]
@@ -287,7 +288,7 @@ def core_facts(models: Mapping[str, ModelResult], core: str, alpha: float,
         "iv_p": _core(iv, core).p_value if iv is not None else None,
         "first_stage_f": diagnostics.get("first_stage_f"),
         "first_stage_f_cluster": diagnostics.get("first_stage_f_cluster"),
-        "n_clusters": baseline[-1].n_clusters, "max_vif": max_vif, "model": baseline[-1].id,
+        "n_clusters": main_model.n_clusters, "max_vif": max_vif, "model": main_model.id,
     }
 
 
@@ -496,6 +497,7 @@ def recommendations(found: Sequence[Finding], rules: Rules,
     `item` and its text as {item}."""
     facts = recommendation_facts(found)
     facts["study"] = config.study.id
+    facts["jurisdictions"] = config.jurisdictions()
     facts["themes"] = list(config.study_themes())
     # may advice say raise or expand it? (variables.<name>.lever) what is it about?
     # which way the dependent is good turns a sign into a gain or a loss

@@ -7,6 +7,7 @@ family's module and one entry here."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -54,9 +55,25 @@ PREFIXED = {"moderation_": ModelSpec("moderation_", "moderation", bootstrapped=T
                                         table="heterogeneity")}
 BY_ID = {spec.id: spec for spec in MODELS}
 
-# the reference row first, then the alternatives, in the order the robustness table lists
+# the alternatives, in the order the robustness table lists them under the main model
 ALTERNATIVES: tuple[str, ...] = tuple(s.id for s in MODELS if s.alternative)
-ROBUSTNESS_ROWS: tuple[str, ...] = ("baseline_controls", *ALTERNATIVES)
+# the main two-way model, the one the findings grade: with controls, else core only
+MAIN_MODELS: tuple[str, ...] = ("baseline_controls", "baseline")
+
+
+def main_id(ids: Iterable[str]) -> str | None:
+    """The main two-way model among `ids`: `baseline_controls`, or `baseline` in a study
+    without controls (None when neither was estimated)."""
+    present = set(ids)
+    return next((i for i in MAIN_MODELS if i in present), None)
+
+
+def robustness_rows(ids: Iterable[str]) -> tuple[str, ...]:
+    """The robustness table's rows among `ids`: the main model (the reference), then the
+    alternatives that were estimated."""
+    present = list(ids)
+    main = main_id(present)
+    return (*((main,) if main else ()), *(i for i in ALTERNATIVES if i in present))
 ENDOGENEITY_CHECKS: tuple[str, ...] = tuple(s.id for s in MODELS if s.endogeneity)
 
 

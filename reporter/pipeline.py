@@ -23,6 +23,7 @@ from reporter.errors import Interrupted
 from reporter.formats import FORMATS, needs_brief
 from reporter.lock import OutputLock
 from reporter.log import LOGGER, run_log
+from reporter.models import main_id
 from reporter.prepare import time_step
 from reporter.results import DataSummary, PrepStep, Results, to_json
 from reporter.workers import Renderer, spare_cores, start_renderer
@@ -187,7 +188,8 @@ def analyse(config: Config, timer: Timer, *, rule_dirs: Sequence[Path] | None = 
 def _main_model(models: Sequence[Any]) -> Any:
     """The main two-way model: with controls, else core only."""
     by_id = {m.id: m for m in models}
-    return by_id.get("baseline_controls") or by_id.get("baseline")
+    main = main_id(by_id)
+    return by_id[main] if main else None
 
 
 def _singletons_dropped(models: Sequence[Any]) -> int:

@@ -136,6 +136,8 @@ class Status:
     # comparable across years): first_year, last_year, first, last, n, n_first, n_last
     n_by_year: tuple[int, ...] = ()
     trend: Mapping[str, Any] = field(default_factory=_frozen)
+    # the same from the previous period to the reporting year (empty without a previous one)
+    recent: Mapping[str, Any] = field(default_factory=_frozen)
     # the column described: the dependent, or the level it is the log of (Config.level_of)
     variable: str = ""
 

@@ -57,3 +57,10 @@ def test_an_interval_has_both_bounds_to_the_same_decimals():
 def test_a_range_of_years_is_not_broken_at_its_dash():
     assert fmt.keep_ranges("US Workers, 1976–1982") == "US Workers, 1976–\u20601982"
     assert fmt.keep_ranges("2013-2023; a–b") == "2013-\u20602023; a–b"
+
+
+def test_a_change_carries_its_sign_and_zero_none():
+    assert [fmt.signed(v) for v in (0.603, -0.555, -0.0001, 0.0, None, float("nan"))] == [
+        "+0.603", "\u22120.555", "0.000", "0.000", "—", "—"]
+    assert (fmt.points(0.0123), fmt.points(-0.004), fmt.points(1e-7)) == (
+        "+1.23", "\u22120.40", "0.00")

@@ -101,3 +101,24 @@ def test_provinces_are_counted_as_officials_count_them():
     assert (nouns["noun"], nouns["nouns"]) == ("省份", "省（区、市）")
     findings = " ".join(f["text"]["zh"] for f in analysis.findings())
     assert "29 个省（区、市）" in findings and "29 个省份" not in findings
+
+
+@pytest.mark.parametrize(("study", "expected"), [
+    ("", True), ('entities = { zh = "州", en = "state" }', True),
+    ('entities = { zh = "劳动者", en = "worker" }', False),
+    ('entities = { zh = "企业", en = "firm" }', False),
+    ('entities = { zh = "劳动者", en = "worker" }\njurisdictions = true', True),
+    ('entities = { zh = "城市", en = "city" }\njurisdictions = false', False)])
+def test_only_places_are_told_to_learn_from_the_leader(tmp_path, study, expected):
+    """Cities and states may learn from the leading one; workers and firms are not places
+    with policies (study.jurisdictions, guessed from the noun unless given)."""
+    path = write_study(tmp_path, MODEL)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "year = 2023", f"year = 2023\n{study}"), encoding="utf-8")
+    assert load_config(path).jurisdictions() is expected
+
+
+def test_a_name_that_opens_with_a_digit_is_spaced_from_the_chinese_before_it():
+    t = Translator({"top": "{year} 年{top}最高，{low}最低；共{n}个{noun}"}, "zh")
+    assert t("top", year=1982, top="119号劳动者", low="593号劳动者", n=5) == (
+        "1982 年 119号劳动者最高，593号劳动者最低；共5个地区")

@@ -442,11 +442,21 @@ def test_the_formats_come_from_the_command_line_or_else_the_study(tmp_path):
 
 def test_sources_are_named_in_words_and_index_tables_keep_names_whole(brief_tables):
     """The variables table names where each variable comes from (`data.source`, not the
-    file's name); a table with a column of names besides its row labels says so, so that
-    print lets the row labels wrap and keeps the names whole."""
+    file's name), once in its note when one source gives them all (here: no column that
+    repeats it on every row); a table with a column of names besides its row labels says
+    so, so that print lets the row labels wrap and keeps the names whole."""
     for lang, tables in brief_tables.items():
         variables = tables["variables"]
-        sources = [row.cells[-1].text for row in variables.rows]
+        heads = [c.text for c in variables.header]
+        if heads[-1] == ("Source" if lang == "en" else "来源"):  # sources that differ
+            sources = [row.cells[-1].text for row in variables.rows]
+            assert len(set(sources)) > 1, sources
+        else:  # one source for all
+            assert len(variables.notes) == 1, variables.notes
+            note = variables.notes[0]
+            prefix = "Source: " if lang == "en" else "资料来源：全部变量均取自"
+            assert note.startswith(prefix), note
+            sources = [note.removeprefix(prefix)]
         assert not any(s.endswith((".csv", ".xlsx")) for s in sources), (lang, sources)
         expected = "simulated data (data/generate.py)" if lang == "en" else "模拟数据"
         assert any(s.startswith(expected) for s in sources), (lang, sources)

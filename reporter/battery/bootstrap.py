@@ -23,7 +23,7 @@ from reporter.battery.moderation import with_interaction
 from reporter.battery.panel import STATA_CLUSTER, PanelDesign, PanelFit, cluster_sums, estimate
 from reporter.battery.robustness import lagged_sample, winsorized_sample, without_year
 from reporter.literals import BootWeights
-from reporter.models import bootstrapped
+from reporter.models import bootstrapped, main_id
 from reporter.prepare import lag_name
 from reporter.results import Coefficient, ModelResult
 
@@ -236,7 +236,7 @@ def attach(models: Iterable[ModelResult], frame: pd.DataFrame, entity: str, time
            ) -> tuple[tuple[ModelResult, ...], dict[str, Any]]:
     """Give the core coefficient (and a moderation's interaction) of every two-way FE model
     its `inference` block: cluster, wild_bootstrap (unless `options` is None), driscoll_kraay
-    for the `baseline_controls` specification and anderson_rubin for 2SLS; returns the
+    for the main model (models.main_id) and anderson_rubin for 2SLS; returns the
     models and a record."""
     models = tuple(models)
     by_id = {m.id: m for m in models}
@@ -264,11 +264,12 @@ def attach(models: Iterable[ModelResult], frame: pd.DataFrame, entity: str, time
     if IV_ID in by_id and "anderson_rubin" in by_id[IV_ID].diagnostics:
         ids.append(IV_ID)
     dk = by_id.get(DRISCOLL_KRAAY_ID)
-    if dk is not None and "baseline_controls" in by_id:
+    main = main_id(by_id)
+    if dk is not None and main is not None:
         ids.append(DRISCOLL_KRAAY_ID)
         for name in _tested(dk, core):
-            if ("baseline_controls", name) in wild:
-                wild[DRISCOLL_KRAAY_ID, name] = wild["baseline_controls", name]
+            if (main, name) in wild:
+                wild[DRISCOLL_KRAAY_ID, name] = wild[main, name]
 
     out = []
     for model in models:
@@ -287,10 +288,11 @@ def attach(models: Iterable[ModelResult], frame: pd.DataFrame, entity: str, time
 
 def _blocks(model: ModelResult, name: str, by_id: Mapping[str, ModelResult],
             wild: WildResult | None) -> dict[str, dict[str, Any]]:
-    """The inference block of one coefficient; the DK model and `baseline_controls` are one
+    """The inference block of one coefficient; the DK model and the main model are one
     specification and share each other's."""
-    twin_id = {"baseline_controls": DRISCOLL_KRAAY_ID,
-               DRISCOLL_KRAAY_ID: "baseline_controls"}.get(model.id)
+    main = main_id(by_id)
+    twin_id = ({main: DRISCOLL_KRAAY_ID, DRISCOLL_KRAAY_ID: main}.get(model.id)
+               if main else None)
     twin = by_id.get(twin_id) if twin_id else None
     blocks: dict[str, dict[str, Any]] = {}
     for source in (model, twin):

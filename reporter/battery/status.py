@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 
 import pandas as pd
@@ -9,6 +10,12 @@ import pandas as pd
 from reporter.load import Panel
 from reporter.prepare import time_step
 from reporter.results import EntityStatus, Status
+
+
+def _natural(code: object) -> tuple:
+    """A sort key that reads the digits in a code as a number: 51 < 207, A9 < A10."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", str(code)) if part)
 
 
 def _matched_trend(frame: pd.DataFrame, entity: str, time: str, column: str,
@@ -61,7 +68,8 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
     before_year = report_year - time_step(frame, panel.entity, panel.time)  # one period back
     previous = frame[frame[panel.time] == before_year].set_index(panel.entity)[dependent]
     ranks = current.rank(ascending=False, method="min").astype(int)
-    ordered = sorted(current.index, key=lambda e: (ranks[e], e))
+    # ties in code order, numbers as numbers (worker 51 before worker 207)
+    ordered = sorted(current.index, key=lambda e: (ranks[e], _natural(e)))
     levels = frame.pivot(index=panel.entity, columns=panel.time, values=share) if share \
         else None  # entity x year
     shares = levels / levels.sum(axis=0, min_count=1) if levels is not None else None
@@ -108,4 +116,8 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
                   entities=tuple(entities),
                   n_by_year=tuple(int(n) for n in by_year[dependent].count()),
                   trend=_matched_trend(frame, panel.entity, panel.time, dependent,
-                                       list(dep.index)), variable=dependent, **extra)
+                                       list(dep.index)),
+                  recent=_matched_trend(frame, panel.entity, panel.time, dependent,
+                                        [before_year, report_year])
+                  if before_year in dep.index and report_year in dep.index else {},
+                  variable=dependent, **extra)

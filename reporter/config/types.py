@@ -62,6 +62,16 @@ ENTITY_NOUNS: tuple[tuple[frozenset[str], str, str], ...] = (
 )
 
 
+# entity nouns for units that are not places with policies of their own (people, firms,
+# industries): the brief does not tell the lagging ones to learn from the leader
+NOT_JURISDICTIONS = frozenset({
+    "worker", "workers", "person", "persons", "people", "individual", "individuals",
+    "household", "households", "respondent", "respondents", "firm", "firms", "company",
+    "companies", "enterprise", "enterprises", "plant", "plants", "industry", "industries",
+    "sector", "sectors", "劳动者", "工人", "职工", "个人", "居民", "家庭", "住户", "受访者",
+    "企业", "公司", "工厂", "行业", "产业"})
+
+
 # the Chinese noun after a count ({n} 个{nouns}) where officials use another than in the
 # singular (每个省份, 省份固定效应, but 29 个省（区、市）)
 COUNTED_ZH = {"省份": "省（区、市）", "省": "省（区、市）"}
@@ -109,6 +119,9 @@ class StudyConfig:
     year: int
     illustrative: bool = False
     entities: Label | None = None  # what the entities are ("城市" / "city"); see nouns()
+    # whether the entities are places with policies of their own (regions, cities, states,
+    # countries), which may learn from one another; None: guessed from the noun
+    jurisdictions: bool | None = None
     # what the brief is about, on its cover and in its opening sentence ("出口韧性" /
     # "export resilience"); by default the dependent's label
     topic: Label | None = None
@@ -286,6 +299,17 @@ class Config:
                 "en": {"noun": singular, "nouns": plural,
                        "Noun": singular[:1].upper() + singular[1:],
                        "Nouns": plural[:1].upper() + plural[1:], "whole": whole_en}}
+
+    def jurisdictions(self) -> bool:
+        """Whether the entities are places with policies of their own (`study.
+        jurisdictions`; by default, unless their noun names people, firms or industries):
+        only then may a recommendation tell the lagging ones to learn from the leader."""
+        if self.study.jurisdictions is not None:
+            return self.study.jurisdictions
+        nouns = self.nouns()
+        singular = nouns["en"]["noun"].lower()
+        return not ({singular, nouns["en"]["nouns"].lower(), nouns["zh"]["noun"]}
+                    & NOT_JURISDICTIONS)
 
     def wording(self) -> dict[str, dict[str, str]]:
         """The placeholders every catalogue message may use, by language: the entity

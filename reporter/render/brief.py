@@ -15,6 +15,7 @@ from reporter import __version__
 from reporter.config import LOG_MARK, Config
 from reporter.findings import Rules, conservative, load_rules
 from reporter.literals import LANGUAGES
+from reporter.models import main_id
 from reporter.render import fmt
 from reporter.render.charts import (
     DPI,
@@ -135,7 +136,9 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
         if finding.grade != "none":  # an estimate on logs, read in per cent
             text += _in_percent(p, config, t)
         if p.get("p_method") not in (None, "reported", "cluster"):
-            text += gap + t(f"finding.conservative.{p['p_method']}",
+            # the bootstrap's merit with few clusters is said only when they are few
+            plain = p["p_method"] == "wild_bootstrap" and "few_clusters" not in p["warnings"]
+            text += gap + t(f"finding.conservative.{p['p_method']}{'_plain' if plain else ''}",
                             p_clause=fmt.p_clause(p["p_conservative"]))
         for warning in p["warnings"]:
             text += gap + t(f"finding.warning.{warning}", n_clusters=p["n_clusters"],
@@ -346,13 +349,20 @@ def _glance(results: Results, config: Config, t: Translator,
                      total=_amount(status.share_total[at], unit, lang),
                      section=t("section.status")))
     mean_change = None
+    recent = status.recent
+    # when entities entered or left since the previous period, the means compared are over
+    # the entities present in both (an entry is not a rise)
+    matched = bool(recent) and recent.get("first") is not None and not (
+        recent["n"] == recent["n_first"] == recent["n_last"])
     if at:
-        now, before = status.dependent_mean[at], status.dependent_mean[at - 1]
+        now, before = ((recent["last"], recent["first"]) if matched else
+                       (status.dependent_mean[at], status.dependent_mean[at - 1]))
         mean_change = now - before
-        out.append(t(f"summary.glance.mean_{'up' if mean_change >= 0 else 'down'}",
+        out.append(t(f"summary.glance.mean_{'up' if mean_change >= 0 else 'down'}"
+                     f"{'_matched' if matched else ''}",
                      **labels, year=status.report_year, now=fmt.num(now, digits),
                      before=fmt.num(before, digits), previous=previous_period(results, t),
-                     section=t("section.status")))
+                     n=recent.get("n"), section=t("section.status")))
     if (total_growth is not None and mean_change is not None and level != status.share_column
             and (total_growth < 0) != (mean_change < 0) and abs(mean_change) > 0):
         out.append(t("summary.glance.apart", **labels,
@@ -442,8 +452,7 @@ def _missing(results: Results, config: Config, lang: str) -> dict[str, Any] | No
     lost = results.data.missing_dropped
     if not lost:
         return None
-    ids = {m.id for m in results.models}
-    main = results.model("baseline_controls" if "baseline_controls" in ids else "baseline")
+    main = results.model(main_id(m.id for m in results.models) or "baseline")
     separator = "、" if lang == "zh" else ", "
     cells = separator.join(f"{config.label(v, lang)} {n}" for v, n in lost["by_variable"].items())
     return {"model": main.label[lang], "rows": fmt.integer(lost["rows"]),
@@ -508,7 +517,10 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         "sample_note": _sample_note(results, t),
         "gap": GAP[lang],
         "missing": _missing(results, config, lang),
-        "equation": t("method.equation", **labels),
+        # the model's controls, named (none: the equation has no γ′Z and the text no Z)
+        "controls": [config.label(c, lang) for c in config.model.controls],
+        "equation": t("method.equation" if config.model.controls else "method.equation_plain",
+                      **labels),
         "meta": {**meta, "software": _software(meta), "inference": _inference(meta, t)},
     }
     html = render_html(template_dirs, context, undefined=undefined)

@@ -104,13 +104,18 @@ def percent(value: float | None, digits: int = 1) -> str:
     return small(100 * value, digits) + "%"
 
 
-def points(value: float | None, digits: int = 2) -> str:
-    """A change of a share in percentage points, with its sign and the same decimals down
-    a column: +1.20 / −0.40 / +0.01 / 0.00."""
+def signed(value: float | None, digits: int = 3) -> str:
+    """A change with its sign and the same decimals down a column: +0.603 / −0.555 / 0.000
+    (what rounds to zero has none)."""
     if value is None or not math.isfinite(value):
         return "—"
-    text = num(100 * value, digits)
+    text = num(value, digits)
     return text if text.startswith("\u2212") or text == num(0.0, digits) else "+" + text
+
+
+def points(value: float | None, digits: int = 2) -> str:
+    """A change of a share in percentage points, with its sign: +1.20 / −0.40 / 0.00."""
+    return signed(None if value is None else 100 * value, digits)
 
 
 def power_of_ten(power: int) -> str:

@@ -18,6 +18,8 @@ from reporter.messages import Both
 
 MAX_FORMAT_NUMBER = 100  # a width or precision in `{x:>10.3f}`; more is a typo or an attack
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# a placeholder right after a Chinese character ("1982 年{top}")
+_AFTER_HANZI = re.compile(r"(?<=[\u4e00-\u9fff])\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def check_message(text: str, file: Path, key: str,
@@ -108,6 +110,13 @@ class Translator:
             template = self.catalogue[key]
         except KeyError:
             raise InputError("render.missing_message", key=key, lang=self.lang) from None
+        if self.lang == "zh" and "{" in template:
+            # a value that opens with a digit ("119号劳动者") is set off from the Chinese
+            # before it by a space, as the catalogue sets off its numbers ("1982 年 119号…")
+            template = _AFTER_HANZI.sub(
+                lambda m: (" " if isinstance(v := params.get(m[1]), str) and v[:1].isdigit()
+                           else "") + m[0],
+                template)
         try:
             text = template.format(**{**self.nouns, **params})
         except (KeyError, IndexError, ValueError) as exc:

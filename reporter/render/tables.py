@@ -14,13 +14,14 @@ from typing import Any
 from reporter import messages
 from reporter.config import Config
 from reporter.english import CJK
-from reporter.models import BY_ID, ROBUSTNESS_ROWS
+from reporter.models import BY_ID, main_id, robustness_rows
 from reporter.render import fmt
 from reporter.render.i18n import Translator
 from reporter.results import EntityStatus, ModelResult, Results, Status
 
 # data columns a printed table holds before it is set in parts (Table.parts)
 PRINT_COLUMNS = 6
+SHORT = 12  # a label of at most this many characters is kept on one line in a table
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class Cell:
     text: str
     sup: str = ""
     # num | label | head | text (words in a column of numbers: may wrap) | name (a short
-    # category name beside the row labels, an index's group: kept on one line)
+    # category name beside the row labels, an index's group: kept on one line) | short (a
+    # code, a unit or a short label among wrapping words: kept on one line, left-aligned)
     kind: str = "num"
 
 
@@ -197,11 +199,12 @@ def regression_table(table_id: str, models: list[ModelResult], config: Config,
                  tuple(notes), wide=len(models) >= 4)
 
 
-def ar_set_text(d: Mapping[str, Any], t: Translator) -> str:
-    """The Anderson-Rubin confidence set of a 2SLS model: an interval, or its kind."""
+def ar_set_text(d: Mapping[str, Any], t: Translator, scale: float = 1.0) -> str:
+    """The Anderson-Rubin confidence set of a 2SLS model: an interval (times `scale`), or
+    its kind."""
     kind = d.get("ar_ci_kind", "bounded")
     if kind == "bounded":
-        return fmt.interval(d["ar_ci_low"], d["ar_ci_high"])
+        return fmt.interval(d["ar_ci_low"] * scale, d["ar_ci_high"] * scale)
     return t(f"table.iv.ar_{kind}")
 
 
@@ -341,13 +344,16 @@ def tests_table(results: Results, config: Config, t: Translator) -> Table:
         if test.extra.get("applicable") is False:  # outside the statistic's domain
             verdict, p_text = t(f"table.tests.not_applicable_{test.extra['reason']}"), "—"
         else:
-            verdict = t(f"table.tests.{name}_{'reject' if test.p_value < alpha else 'keep'}")
+            verdict = t.inline(f"table.tests.{name}_{'reject' if test.p_value < alpha else 'keep'}")
             p_text = fmt.pval(test.p_value)
         rows.append(Row((Cell(t(f"table.tests.{name}"), kind="label"),
                          Cell(fmt.num(test.stat, 3)), Cell(df), Cell(p_text),
                          Cell(verdict, kind="label"))))
     chosen = results.selection.get("chosen")
-    notes = [t("table.tests.note_chosen", model=results.model(chosen).label[t.lang],
+    label = results.model(chosen).label[t.lang] if chosen else ""
+    if t.lang == "en" and label[:1].isupper() and label[1:2].islower():
+        label = label[0].lower() + label[1:]  # a column's heading, here mid-sentence
+    notes = [t("table.tests.note_chosen", model=label,
                reason=t(f"table.tests.reason_{results.selection['reason']}"))] if chosen else []
     core = next((f.params for f in results.findings if f.key == "core_effect"), {})
     robust = results.tests.get("hausman_robust")
@@ -355,9 +361,6 @@ def tests_table(results: Results, config: Config, t: Translator) -> Table:
         # the rules' few-clusters caveat holds for the cluster-robust Hausman test as well
         notes.append(t("table.tests.note_few_clusters", clusters=core["n_clusters"]))
     return Table("tests", t("table.tests.title"), header, tuple(rows), tuple(notes))
-
-
-ROBUSTNESS_SPECS = ROBUSTNESS_ROWS  # the reference row, then the catalogue's alternatives
 
 
 def core_coefficient(model: ModelResult, core: str):
@@ -368,7 +371,10 @@ def core_coefficient(model: ModelResult, core: str):
 def specifications(results: Results, core: str) -> list[ModelResult]:
     """The models that estimate the core effect, in the order the robustness table lists."""
     ids = {m.id: m for m in results.models if m.diagnostics.get("identified", True)}
-    return [ids[i] for i in ROBUSTNESS_SPECS if i in ids and core_coefficient(ids[i], core)]
+    return [ids[i] for i in robustness_rows(ids) if core_coefficient(ids[i], core)]
+
+
+SCALED = ("estimate", "se", "ci")  # the robustness table's columns a rescaling multiplies
 
 
 def robustness_table(results: Results, config: Config, t: Translator) -> Table:
@@ -380,28 +386,40 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
     rows = []
     boot = None
     weak = None
-    for model in specifications(results, core):
+    specs = specifications(results, core)
+    # a tiny baseline coefficient (a variable in yuan) is shown, with the whole table, per
+    # 10^power units, as in the baseline table
+    power = _rescale(specs[:1], core)
+    scale = 10.0 ** power
+    for model in specs:
         c = core_coefficient(model, core)
         wild = c.inference.get("wild_bootstrap")
         boot = boot or wild
-        interval = Cell(fmt.interval(c.ci_low, c.ci_high))
+        interval = Cell(fmt.interval(c.ci_low * scale, c.ci_high * scale))
         if model.diagnostics.get("weak_instruments"):  # the AR set replaces the Wald CI
             weak = model.diagnostics
-            interval = Cell(ar_set_text(model.diagnostics, t) + "†", kind="text")
+            bounded = model.diagnostics.get("ar_ci_kind", "bounded") == "bounded"
+            interval = Cell(ar_set_text(model.diagnostics, t, scale) + "†",
+                            kind="num" if bounded else "text")  # an interval stays whole
         rows.append(Row((Cell(model.label[t.lang], kind="label"),
-                         Cell(fmt.coef(c.estimate), fmt.stars(c.p_value)),
-                         Cell(fmt.coef(c.std_error)), Cell(fmt.pval(c.p_value)),
+                         Cell(fmt.coef(c.estimate * scale), fmt.stars(c.p_value)),
+                         Cell(fmt.coef(c.std_error * scale)), Cell(fmt.pval(c.p_value)),
                          Cell(fmt.pval(wild["p"]) if wild else "—"),
                          interval, Cell(fmt.integer(model.nobs)))))
     if boot is None:  # a column of dashes says nothing the notes do not
         at = columns.index("p_boot")
         columns.pop(at)
         rows = [Row(r.cells[:at] + r.cells[at + 1:], r.kind) for r in rows]
-    header = tuple(Cell(t(f"table.robustness.{c}"), kind="head") for c in columns)
+    rescaled = t("table.regression.rescaled", power=fmt.power_of_ten(power)) if power else ""
+    header = tuple(Cell(t(f"table.robustness.{c}") + (rescaled if c in SCALED else ""),
+                        kind="head") for c in columns)
     step = results.data.time_step
     lag = (t("table.robustness.lag_year") if step == 1
            else t("table.robustness.lag_period", step=step))
     notes = [t("table.robustness.note", core=config.label(core, t.lang), lag=lag)]
+    if power:
+        notes.append(t("table.robustness.note_rescaled", power=fmt.power_of_ten(power),
+                       core=config.label(core, t.lang)))
     notes += _sample_note(results, core, t)
     if weak is not None:
         threshold = weak.get("stock_yogo_10")
@@ -455,7 +473,8 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
                        low_entity=names.get(loo["min_without"], loo["min_without"]),
                        high=fmt.coef(loo["max"]),
                        high_entity=names.get(loo["max_without"], loo["max_without"]),
-                       share=f"{100 * loo['share_significant']:.0f}"))
+                       share=f"{100 * loo['share_significant']:.0f}",
+                       level=f"{100 * config.report.significance:g}"))
     return Table("robustness", t("table.robustness.title", core=config.label(core, t.lang)),
                  header, tuple(rows), tuple(notes), wrap=True)
 
@@ -481,7 +500,7 @@ def _sample_note(results: Results, core: str, t: Translator) -> list[str]:
     """Which specifications lost more than a quarter of the baseline's rows (a lag or an
     instrument on sparse years), with their counts: said next to them, not hidden."""
     ids = {m.id for m in results.models}
-    base = results.model("baseline_controls" if "baseline_controls" in ids else "baseline")
+    base = results.model(main_id(ids) or "baseline")
     short = [m for m in specifications(results, core)
              if m.nobs < (1 - SAMPLE_LOSS_NOTED) * base.nobs]
     if not short:
@@ -521,7 +540,7 @@ def variables_table(results: Results, config: Config, t: Translator) -> Table:
     columns = ("role", "name", "label", "unit", "source") if show_name else (
         "role", "label", "unit", "source")
     header = tuple(Cell(t(f"table.variables.{c}"), kind="head") for c in columns)
-    rows = []
+    rows, from_file = [], False
     for role, names in roles:
         for name in names:
             spec = config.variables.get(name)
@@ -531,14 +550,23 @@ def variables_table(results: Results, config: Config, t: Translator) -> Table:
                         method=t(f"table.variables.methods.{built.method}")) if built else
                       config.data.source.get(t.lang) if config.data.source else
                       results.data.file)
+            from_file = from_file or source == results.data.file
+            label, unit = config.label(name, t.lang), config.unit(name, t.lang) or "—"
             rows.append(Row((Cell(t(f"table.variables.role_{role}"), kind="label"),
-                             *([Cell(name, kind="label")] if show_name else []),
-                             Cell(config.label(name, t.lang), kind="label"),
-                             Cell(config.unit(name, t.lang) or "—", kind="text"),
+                             *([Cell(name, kind="short")] if show_name else []),
+                             Cell(label, kind="short" if len(label) <= SHORT else "label"),
+                             Cell(unit, kind="short" if len(unit) <= SHORT else "text"),
                              Cell(source, kind="label"))))
-    # the note points to the indices' section only when the brief has one
-    note = "table.variables.note" if results.indices else "table.variables.note_file"
-    return Table("variables", t("table.variables.title"), header, tuple(rows), (t(note),))
+    # the note says where a source-less variable comes from only when a row names the data
+    # file, and points to the indices' section only when the brief has one
+    notes = [t("table.variables.note") if results.indices else
+             t("table.variables.note_file") if from_file else ""]
+    sources = {row.cells[-1].text for row in rows}
+    if len(sources) == 1 and len(rows) > 1:  # one source for all: said once, below
+        header, rows = header[:-1], [Row(row.cells[:-1], row.kind) for row in rows]
+        notes = [t("table.variables.note_one_source", source=sources.pop())]
+    return Table("variables", t("table.variables.title"), header, tuple(rows),
+                 tuple(n for n in notes if n))
 
 
 def preparation_table(results: Results, config: Config, t: Translator) -> Table:
@@ -555,10 +583,11 @@ def preparation_table(results: Results, config: Config, t: Translator) -> Table:
             detail = t("table.preparation.detail_winsorize", low=p["clipped_low"],
                        high=p["clipped_high"], lower=f"{p['lower'] * 100:g}",
                        upper=f"{p['upper'] * 100:g}")
-        elif step.step == "ratio":
-            detail = f"{p['numerator']} / {p['denominator']}"
+        elif step.step == "ratio":  # the columns by their labels where the config has them
+            detail = (f"{config.label(p['numerator'], t.lang)} / "
+                      f"{config.label(p['denominator'], t.lang)}")
         else:
-            detail = str(p.get("source", ""))
+            detail = config.label(str(p.get("source", "")), t.lang)
         rows.append(Row((Cell(t(f"table.preparation.kind_{step.step}"), kind="label"),
                          Cell(config.label(step.column, t.lang), kind="label"),
                          Cell(fmt.integer(step.count)), Cell(detail, kind="label"))))
@@ -654,7 +683,7 @@ def ranking_table(results: Results, config: Config, t: Translator,
             continue
         cells = [Cell(str(e.rank)), Cell(e.names[t.lang], kind="label"),
                  Cell(fmt.num(e.value, digits)),
-                 Cell(fmt.num(e.change, digits) if e.change is not None else "—")]
+                 Cell(fmt.signed(e.change, digits))]
         if status.share_column:
             cells += [Cell(fmt.percent(e.share)), Cell(fmt.points(e.share_change))]
         rows.append(Row(tuple(cells)))
