@@ -507,8 +507,9 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         "recommendations_intro": (
             t("findings.recommendations_intro_themes", themes=themes_named(config, t))
             if config.study_themes() else t("findings.recommendations_intro")),
-        "framing": t("summary.framing_topic" if config.topic(lang) != labels["dependent"]
-                     else "summary.framing", **labels, n=results.data.n_entities,
+        # a topic of its own (study.topic) is named; the dependent's label is not said twice
+        "framing": t("summary.framing_topic" if config.study.topic is not None
+                     and config.topic(lang) != labels["dependent"] else "summary.framing", **labels, n=results.data.n_entities,
                      first=results.status.years[0], last=results.status.years[-1]),
         "tables": tables,
         "charts": _chart_context(charts, _chart_alts(results, config, t, rows), chart_dir,
