@@ -565,7 +565,7 @@ class _Writer:
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         _table_borders(table)
-        points = 7 if wide else 8.5
+        points = 8 if wide else 8.5  # no table under 8 pt
         widths = self.widths(rows, columns, points)
         size = Pt(points)
         for r, (kind, cells) in enumerate(rows):
