@@ -25,7 +25,14 @@ from reporter.errors import InputError
 from reporter.literals import LANGUAGES, THEMES
 from reporter.messages import Both
 from reporter.models import ALTERNATIVES, ENDOGENEITY_CHECKS, main_id
-from reporter.results import Coefficient, Finding, ModelResult, Status, TestResult
+from reporter.results import (
+    Coefficient,
+    Descriptive,
+    Finding,
+    ModelResult,
+    Status,
+    TestResult,
+)
 
 DEFAULT_RULE_DIRS = (TEMPLATES,)
 GRADES = ("strong", "suggestive")
@@ -331,6 +338,7 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
              sensitivity: Mapping[str, Any] | None = None,
              vif: Mapping[str, float] | None = None,
              rule_dirs: Sequence[Path] = DEFAULT_RULE_DIRS,
+             descriptives: Mapping[str, Descriptive] | None = None,
              ) -> tuple[tuple[Finding, ...], tuple[dict[str, Any], ...]]:
     """Every graded finding in the order of the rules' key-message list, and the
     recommendations whose conditions hold."""
@@ -351,7 +359,8 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
     out: list[Finding] = [Finding(
         key="core_effect", grade=_grade(rules, "core_effect", facts), model=facts["model"],
         variable=core, params={**facts, "warnings": warnings,
-                               **in_percent(facts["estimate"], config)})]
+                               **in_percent(facts["estimate"], config),
+                               **per_sd(facts["estimate"], config, descriptives or {})})]
 
     loo = (sensitivity or {}).get("leave_one_out")
     flip = None  # the entity whose removal changes the sign, when the range crosses zero
@@ -463,6 +472,24 @@ def in_percent(estimate: float, config: Config) -> dict[str, Any]:
     if log_x:
         return {"percent_kind": "log_core", "percent_size": estimate * math.log(1.1)}
     return {}
+
+
+def per_sd(estimate: float, config: Config,
+           descriptives: Mapping[str, Descriptive]) -> dict[str, Any]:
+    """The core's coefficient per standard deviation of the core, where one unit of it
+    says little (an index, a share) and no elasticity reads it: with the dependent in logs
+    the per-cent change, 100·(e^(b·sd) − 1) ("sd_percent"); otherwise the change in the
+    dependent's units and as a share of its standard deviation ("sd_units"). Nothing when
+    the core is a log (read per 10%) or its SD is unknown or zero."""
+    core, dependent = config.model.core, config.model.dependent
+    x, y = descriptives.get(core), descriptives.get(dependent)
+    if config.is_log(core) or x is None or not x.sd or not math.isfinite(x.sd):
+        return {}
+    size = estimate * x.sd
+    if config.is_log(dependent):
+        return {"sd_kind": "sd_percent", "sd_core": x.sd, "sd_size": 100 * math.expm1(size)}
+    share = size / y.sd if y is not None and y.sd and math.isfinite(y.sd) else None
+    return {"sd_kind": "sd_units", "sd_core": x.sd, "sd_size": size, "sd_share": share}
 
 
 def _effect(direction: str | None, better: str) -> str:

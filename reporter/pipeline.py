@@ -150,7 +150,8 @@ def analyse(config: Config, timer: Timer, *, rule_dirs: Sequence[Path] | None = 
         graded, recommended = findings(battery.models, battery.status, config,
                                        tests=battery.tests, sensitivity=battery.sensitivity,
                                        vif=battery.vif,
-                                       rule_dirs=rule_dirs or DEFAULT_RULE_DIRS)
+                                       rule_dirs=rule_dirs or DEFAULT_RULE_DIRS,
+                                       descriptives=battery.descriptives)
         change = year_over_year(previous, graded, battery.status)
         if change is not None:
             graded = (*graded[:2], change, *graded[2:])

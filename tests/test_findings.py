@@ -4,6 +4,7 @@ numbers in the PDF's key messages are the numbers in results.json."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ from reporter.config import load_config
 from reporter.errors import InputError
 from reporter.findings import evaluate, findings, load_rules
 from reporter.render import fmt
-from reporter.render.brief import _sentence
+from reporter.render.brief import _in_percent, _sentence
 from reporter.render.html import DEFAULT_TEMPLATES
 from reporter.render.i18n import Translator, load_catalogue
 
@@ -383,3 +384,35 @@ def test_the_selection_tests_carry_the_few_clusters_caveat():
                            analysis.config.wording()[lang])
             notes = " ".join(tests_table(analysis.results, analysis.config, t).notes)
             assert (words in notes) is expected, (study, lang, notes)
+
+
+def test_an_index_core_is_read_per_standard_deviation():
+    """Where one unit of the core says little (an index of 0–1) and no log reads it in per
+    cent, the core finding says what one standard deviation of the core goes with: b·sd_x
+    in the dependent's units and b·sd_x / sd_y of its SD; with the dependent in logs, in
+    per cent, 100·(e^(b·sd_x) − 1); a core in logs is read per 10% instead."""
+    from reporter.findings import per_sd
+    from reporter.results import Descriptive
+
+    config = load_config(PROVINCE)
+    core, dependent = config.model.core, config.model.dependent
+    stats = {core: Descriptive(n=90, mean=0.5, sd=0.2, min=0.0, max=1.0),
+             dependent: Descriptive(n=90, mean=0.3, sd=0.125, min=0.0, max=1.0)}
+    out = per_sd(0.5, config, stats)
+    assert out["sd_kind"] == "sd_units"
+    assert out["sd_size"] == pytest.approx(0.1, rel=1e-12)
+    assert out["sd_share"] == pytest.approx(0.8, rel=1e-12)
+    logged = replace(config, prepare=replace(config.prepare, log=(dependent,)))
+    out = per_sd(0.5, logged, stats)
+    assert out["sd_kind"] == "sd_percent"
+    assert out["sd_size"] == pytest.approx(100 * (math.exp(0.1) - 1), rel=1e-12)
+    assert per_sd(0.5, replace(config, prepare=replace(config.prepare, log=(core,))),
+                  stats) == {}
+    assert per_sd(0.5, config, {}) == {}
+    for lang, expected in (("en", "One standard deviation more new growth drivers (0.200) "
+                                  "goes with about 0.100 more export resilience, 0.80 of its "
+                                  "standard deviation."),
+                           ("zh", "每增加一个标准差（0.200），出口韧性约高 0.100，相当于其标准差的 "
+                                  "0.80 倍。")):
+        t = Translator(load_catalogue([DEFAULT_TEMPLATES], lang), lang)
+        assert expected in _in_percent(per_sd(0.5, config, stats), config, t), lang

@@ -304,17 +304,29 @@ _ROBUSTNESS_PREFIX = re.compile(r"^(Robustness: |稳健性：)")
 
 def _in_percent(params: Mapping[str, Any], config: Config, t: Translator) -> str:
     """The core finding's estimate read in per cent (findings.in_percent), where the
-    model is in logs; labels without their "(log)"."""
-    kind, size = params.get("percent_kind"), params.get("percent_size")
-    if kind is None or size is None:
-        return ""
+    model is in logs, and per standard deviation of the core (findings.per_sd), where one
+    unit of it says little; labels without their "(log)"."""
     dependent, core = config.model.dependent, config.model.core
     names = {"dependent": LOG_MARK.sub("", config.label(config.level_of(dependent), t.lang)),
              "core": LOG_MARK.sub("", config.label(config.level_of(core), t.lang))}
-    way = "more" if size > 0 else "less"
-    digits = 2 if kind != "log_core" else 3
-    return GAP[t.lang] + t(f"finding.in_percent.{kind}_{way}", **names,
-                                              size=fmt.coef(abs(size), digits))
+    text = ""
+    kind, size = params.get("percent_kind"), params.get("percent_size")
+    if kind is not None and size is not None:
+        way = "more" if size > 0 else "less"
+        digits = 2 if kind != "log_core" else 3
+        text += GAP[t.lang] + t(f"finding.in_percent.{kind}_{way}", **names,
+                                size=fmt.coef(abs(size), digits))
+    kind, size = params.get("sd_kind"), params.get("sd_size")
+    if kind is not None and size is not None:
+        way = "more" if size > 0 else "less"
+        share = params.get("sd_share")
+        text += GAP[t.lang] + t(f"finding.per_sd.{kind}_{way}", **names,
+                                sd=fmt.coef(params["sd_core"], 3),
+                                size=fmt.coef(abs(size), 3 if kind == "sd_units" else 2))
+        if kind == "sd_units" and share is not None:
+            text = text.rstrip("。.") + t.inline("finding.per_sd.share",
+                                                 share=fmt.num(abs(share), 2))
+    return text
 
 
 def _amount(value: float, unit: str | None, lang: str) -> str:
@@ -509,7 +521,8 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
             if config.study_themes() else t("findings.recommendations_intro")),
         # a topic of its own (study.topic) is named; the dependent's label is not said twice
         "framing": t("summary.framing_topic" if config.study.topic is not None
-                     and config.topic(lang) != labels["dependent"] else "summary.framing", **labels, n=results.data.n_entities,
+                     and config.topic(lang) != labels["dependent"] else "summary.framing",
+                     **labels, n=results.data.n_entities,
                      first=results.status.years[0], last=results.status.years[-1]),
         "tables": tables,
         "charts": _chart_context(charts, _chart_alts(results, config, t, rows), chart_dir,
