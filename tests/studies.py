@@ -1,15 +1,56 @@
-"""A small study written to disk for tests of whole runs: the sample city panel (or a
-given frame) and a config with the given [model] section."""
+"""Studies for tests of whole runs: a small one written to disk (the sample city panel,
+or a given frame, and a config with the given [model] section), and the bundled studies
+run once for the whole test session."""
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
+import os
 import re
 import subprocess
 from pathlib import Path
 
 import pandas as pd
 
+from reporter import api
+
 ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_FORMATS = ("pdf", "html", "docx", "json")
+EPOCH = "1764979200"  # SOURCE_DATE_EPOCH of the shared runs: the same bytes every time
+
+
+def session_folder(tmp_path_factory) -> Path:
+    """A folder the whole test session shares: with pytest-xdist, every worker's."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def bundled_run(study: str, tmp_path_factory) -> api.Analysis:
+    """data/`study`.toml run once for the whole session, in every format (pdf, html, docx,
+    json) and both languages at SOURCE_DATE_EPOCH=EPOCH: the first worker to ask runs it
+    under a lock, the others wait and take its files with their own analysis of the study
+    (the same numbers; no rendering). Tests read it; none may write into it."""
+    base = session_folder(tmp_path_factory)
+    config = ROOT / "data" / f"{study}.toml"
+    with open(base / f"bundled-{study}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = base / f"bundled-{study}.done"
+        if not done.exists():
+            previous = os.environ.get("SOURCE_DATE_EPOCH")
+            os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+            try:
+                analysis = api.run(config, base / f"bundled-{study}", formats=BUNDLED_FORMATS)
+            finally:
+                if previous is None:
+                    os.environ.pop("SOURCE_DATE_EPOCH", None)
+                else:
+                    os.environ["SOURCE_DATE_EPOCH"] = previous
+            done.write_text(f"{analysis.output}\n" + "\n".join(analysis.files),
+                            encoding="utf-8")
+            return analysis
+    output, *files = done.read_text(encoding="utf-8").splitlines()
+    return dataclasses.replace(api.analyse(config), output=Path(output), files=tuple(files))
 
 
 def write_study(folder: Path, model: str, frame: pd.DataFrame | None = None,

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from studies import EPOCH, bundled_run
 
 from reporter import api
 from reporter.render import fmt
@@ -27,25 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 STUDIES = ("zhejiang_hightech", "provinces_resilience")
 SCREENSHOTS = ROOT / "output" / "screenshots"
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
-EPOCH = "1764979200"
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Each bundled study's Word briefs and results.json (the tables compared with the
     brief's are built from the same results)."""
-    out = tmp_path_factory.mktemp("docx")
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    try:
-        return {study: api.run(ROOT / "data" / f"{study}.toml", out / study,
-                               formats=("docx", "json"))
-                for study in STUDIES}
-    finally:
-        if previous is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
+    return {study: bundled_run(study, tmp_path_factory) for study in STUDIES}
 
 
 def _body(document) -> list[tuple[str, object]]:

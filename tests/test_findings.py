@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from studies import bundled_run
 
 from reporter import pipeline
 from reporter.config import load_config
@@ -111,9 +112,9 @@ def test_default_grades_on_the_bundled_studies(city):
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 @pytest.mark.parametrize("study", [CITY, PROVINCE], ids=["city", "province"])
-def test_key_message_numbers_match_results_json(tmp_path, study):
+def test_key_message_numbers_match_results_json(tmp_path_factory, study):
     """Every number printed in the key messages is a number of results.json, rounded."""
-    summary = pipeline.run(study, tmp_path)
+    summary = bundled_run(study.stem, tmp_path_factory)
     results = json.loads((summary.output / "results.json").read_text(encoding="utf-8"))
     allowed = set()
 

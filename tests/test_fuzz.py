@@ -16,14 +16,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from reporter.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# derandomised, so each case replays; no shrinking, which would rerun a failing full run
+# hundreds of times (the failing example is reported as drawn)
 SETTINGS = settings(derandomize=True, deadline=None, database=None,
+                    phases=[Phase.explicit, Phase.generate],
                     suppress_health_check=[HealthCheck.too_slow])
 TRIED: Counter[str] = Counter()
 EXITS: Counter[int] = Counter()  # every invocation's exit code
@@ -320,12 +323,16 @@ def _not_a_number(text: str) -> bool:
     return False
 
 
-@pytest.mark.parametrize("kind", DATA_KINDS)
-@settings(SETTINGS, max_examples=10)
-@given(data=st.data())
-def test_malformed_data(kind, data):
+def _malformed_data(kind, data):
     kind, files, tokens, estimation = data.draw(bad_data(kind))
     _check(files, f"data.{kind}", tokens, estimation)
+
+
+# the suite tries 5 of each kind; the slow run (-m slow) 20 more
+test_malformed_data = pytest.mark.parametrize("kind", DATA_KINDS)(
+    settings(SETTINGS, max_examples=5)(given(data=st.data())(_malformed_data)))
+test_malformed_data_more = pytest.mark.slow(pytest.mark.parametrize("kind", DATA_KINDS)(
+    settings(SETTINGS, max_examples=25)(given(data=st.data())(_malformed_data))))
 
 
 # --- an editor's templates, catalogues and rules ---------------------------------------
@@ -389,10 +396,7 @@ def bad_editor_files(draw, kind: str) -> tuple[dict[str, str], tuple[str, ...]]:
 FAST = "\n[inference]\nbootstrap = false\n"  # the editor's mistake shows after estimation
 
 
-@pytest.mark.parametrize("kind", EDITOR_KINDS)
-@settings(SETTINGS, max_examples=3)
-@given(data=st.data())
-def test_malformed_editor_files(kind, data):
+def _malformed_editor_files(kind, data):
     """Through `run --templates` and `templates check`: exit 2, both languages, the file."""
     files, words = data.draw(bad_editor_files(kind))
     TRIED[f"editor.{kind}"] += 1
@@ -418,6 +422,15 @@ def test_malformed_editor_files(kind, data):
             assert "错误" in text and "Error" in text, (kind, text)
             assert any(w in text for w in words), (kind, words, text)
         assert not (Path(tmp) / "out" / "zhejiang-hightech" / "2023").exists()
+
+
+# each one is a full analysis: the suite tries one of each kind (test_bad_input tries the
+# machine-breaking templates by name), the slow run (-m slow) five
+test_malformed_editor_files = pytest.mark.parametrize("kind", EDITOR_KINDS)(
+    settings(SETTINGS, max_examples=1)(given(data=st.data())(_malformed_editor_files)))
+test_malformed_editor_files_more = pytest.mark.slow(pytest.mark.parametrize(
+    "kind", EDITOR_KINDS)(settings(SETTINGS, max_examples=5)(
+        given(data=st.data())(_malformed_editor_files))))
 
 
 def test_the_base_case_is_valid(tmp_path):

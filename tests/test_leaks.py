@@ -12,8 +12,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from studies import bundled_run
 
-from reporter import api
 from reporter.config import INDEX_METHODS, EntropyIndex, load_config
 from reporter.models import BY_ID
 
@@ -59,11 +59,10 @@ class Text(HTMLParser):
 
 @pytest.fixture(scope="module")
 def briefs(tmp_path_factory):
-    out = tmp_path_factory.mktemp("leaks")
     texts = {}
     for study in STUDIES:
         path = ROOT / "data" / f"{study}.toml"
-        analysis = api.run(path, out / study, formats=("html", "json"))
+        analysis = bundled_run(study, tmp_path_factory)
         for lang in ("zh", "en"):
             html = (Path(analysis.output) / f"brief_{lang}.html").read_text(encoding="utf-8")
             text = Text(html)

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from studies import beyond_the_margin
+from studies import beyond_the_margin, bundled_run
 
 from reporter import pipeline
 
@@ -23,9 +23,7 @@ COEF_KEYS = {"estimate", "std_error", "stat", "p_value", "ci_low", "ci_high"}
 
 @pytest.fixture(scope="module")
 def city_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("out")
-    summary = pipeline.run(CITY, out, formats=("pdf", "html", "json"))
-    return summary.output
+    return bundled_run("zhejiang_hightech", tmp_path_factory).output
 
 
 @pytest.fixture(scope="module")
