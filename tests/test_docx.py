@@ -187,14 +187,20 @@ def _soffice() -> str:
 def test_libreoffice_opens_and_prints_it(runs, tmp_path):
     soffice = _soffice()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for study, lang, analysis, path in _docs(runs):
-        out = tmp_path / f"{study}_{lang}"
-        done = subprocess.run(
-            [soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-             "--convert-to", "pdf", "--outdir", str(out), str(path)],
-            capture_output=True, text=True, timeout=300)
-        pdf = out / f"brief_{lang}.pdf"
-        assert done.returncode == 0 and pdf.is_file(), (done.stdout, done.stderr)
+    documents = tmp_path / "documents"  # every brief under its own name: one LibreOffice
+    documents.mkdir()                   # start converts them all
+    for study, lang, _, path in _docs(runs):
+        shutil.copyfile(path, documents / f"{study}_{lang}.docx")
+    out = tmp_path / "pdf"
+    done = subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+         "--convert-to", "pdf", "--outdir", str(out),
+         *sorted(str(p) for p in documents.iterdir())],
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    for study, lang, analysis, _ in _docs(runs):
+        pdf = out / f"{study}_{lang}.pdf"
+        assert pdf.is_file(), (done.stdout, done.stderr)
         text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                               text=True, check=True).stdout
         title = analysis.config.study.title.get(lang)

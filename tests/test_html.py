@@ -2,7 +2,8 @@
 catalogues as the PDF. Read as a parser reads it (nothing loaded from outside, headings in
 order, scoped table headers, alt texts in the brief's language) and as a reader's browser
 shows it: Debian's headless Chromium at a phone's 390 px and a desktop's 1280 px, with the
-screenshots saved in output/screenshots/ for a person to look at."""
+screenshots saved in output/screenshots/ for a person to look at when REPORTER_SCREENSHOTS
+is set."""
 
 from __future__ import annotations
 
@@ -209,7 +210,8 @@ def test_a_phone_and_a_desktop_show_it_well(briefs):
                 trend, ranking = got["images"][:2]
                 if width < 600:  # the status chart's two panels stack on a phone
                     assert ranking["top"] >= trend["bottom"], where
-                browser.screenshot(SCREENSHOTS / f"{study}_{lang}_{width}.png")
+                if os.environ.get("REPORTER_SCREENSHOTS"):  # for a person to look at
+                    browser.screenshot(SCREENSHOTS / f"{study}_{lang}_{width}.png")
     finally:
         browser.close()
 
