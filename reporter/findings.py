@@ -316,21 +316,27 @@ def _marginal_range(model: ModelResult, positive: bool, alpha: float) -> dict[st
             "fades_at": fades, "flips_at": flips}
 
 
-def laggards(status: Status, quantile: float, better: str = "higher") -> list[str]:
+def laggards(status: Status, quantile: float, better: str = "higher",
+             share_better: str = "neither") -> list[str]:
     """Entities behind the others in the reporting year: below the `quantile` of the
     dependent's level when higher is better, above the 1 - `quantile` one when lower is;
-    none when the variable has no good direction (`better = "neither"`). The furthest
-    behind first, so that a shortened list names the worst."""
+    none when the variable has no good direction (`better = "neither"`). When more of the
+    status column is good (`share_better = "higher"`: exports), an entity with more than
+    an equal share of its total is not called lagging (a city behind on an index may be
+    the third-largest exporter). The furthest behind first, so that a shortened list names
+    the worst."""
     values = np.array([e.value for e in status.entities])
     if better == "higher":
         cut = float(np.quantile(values, quantile))
-        return [e.entity for e in sorted(status.entities, key=lambda e: e.value)
-                if e.value < cut]
-    if better == "lower":
+        behind = [e for e in sorted(status.entities, key=lambda e: e.value) if e.value < cut]
+    elif better == "lower":
         cut = float(np.quantile(values, 1 - quantile))
-        return [e.entity for e in sorted(status.entities, key=lambda e: -e.value)
-                if e.value > cut]
-    return []
+        behind = [e for e in sorted(status.entities, key=lambda e: -e.value) if e.value > cut]
+    else:
+        return []
+    equal = 1 / len(status.entities)
+    return [e.entity for e in behind if not (share_better == "higher" and e.share is not None
+                                             and e.share > equal)]
 
 
 def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
@@ -433,7 +439,8 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
             "n_first": trend.get("n_first"), "n_last": trend.get("n_last")}))
     leader, laggard = status.entities[0], status.entities[-1]  # highest and lowest
     better = config.better(dependent)
-    lagging = laggards(status, rules.laggard_quantile, better)
+    lagging = laggards(status, rules.laggard_quantile, better,
+                       config.better(status.share_column) if status.share_column else "neither")
     best = {"higher": leader.entity, "lower": laggard.entity}.get(better)
     out.append(Finding(key="ranking", grade="fact", model="", variable=level,
                        params={"year": status.report_year, "leader": leader.entity,

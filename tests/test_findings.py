@@ -417,3 +417,23 @@ def test_an_index_core_is_read_per_standard_deviation():
                                   "0.80 倍。")):
         t = Translator(load_catalogue([DEFAULT_TEMPLATES], lang), lang)
         assert expected in _in_percent(per_sd(0.5, config, stats), config, t), lang
+
+
+def test_a_large_exporter_is_not_called_lagging():
+    """Behind on the index but with more than an equal share of the exports (the status
+    column, whose `better` is higher): not among the lagging entities (issue 17: the
+    third-largest exporter was)."""
+    from reporter.findings import laggards
+    from reporter.results import EntityStatus, Status
+
+    rows = [("a", 9.0, 0.1), ("b", 7.0, 0.1), ("c", 5.0, 0.1), ("d", 3.0, 0.1),
+            ("e", 2.0, 0.5), ("f", 1.0, 0.1)]
+    entities = tuple(EntityStatus(entity=name, names={"zh": name, "en": name}, value=value,
+                                  rank=rank, change=None, share=share)
+                     for rank, (name, value, share) in enumerate(rows, 1))
+    status = Status(years=(2023,), dependent_mean=(4.5,), dependent_min=(1.0,),
+                    dependent_max=(9.0,), core_mean=(0.0,), report_year=2023,
+                    entities=entities, share_column="exports")
+    assert laggards(status, 0.4, "higher") == ["f", "e"]
+    assert laggards(status, 0.4, "higher", "higher") == ["f"]
+    assert laggards(status, 0.4, "higher", "neither") == ["f", "e"]  # deaths: no filter
