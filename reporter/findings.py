@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -171,16 +171,45 @@ _FACT_OF = {"core_effect": "core", "moderation": "moderation", "mechanism": "mec
             "concentration": "concentration"}
 
 
-def basis_of(entry: Mapping[str, Any]) -> list[str]:
+def basis_of(entry: Mapping[str, Any], holds: Callable[[str], bool] | None = None,
+             ) -> list[str]:
     """The finding keys an entry rests on: its `basis`, else the for_each family and the
-    facts its `when` reads (core -> core_effect, ranking, trend, …)."""
+    facts its `when` reads (core -> core_effect, ranking, trend, …); with `holds`, only
+    those of the alternatives (`a or b or c`, at the top level) that hold, so that an
+    entry chosen for its heterogeneity clause does not cite a trend that is not worsening."""
     if "basis" in entry:
         return list(entry["basis"])
     when = str(entry.get("when", ""))
+    clauses = _alternatives(when)
+    if holds is not None and len(clauses) > 1:
+        true = [c for c in clauses if holds(c)]
+        when = " ".join(true) if true else when
     found = [entry["for_each"]] if entry.get("for_each") else []
     found += [key for key, fact in _FACT_OF.items()
               if re.search(rf"\b{fact}\b", when) and key not in found]
     return found
+
+
+def _alternatives(expression: str) -> list[str]:
+    """The top-level `or` alternatives of a rule expression (outside brackets and quotes)."""
+    parts, depth, quote, start, i = [], 0, "", 0, 0
+    while i < len(expression):
+        c = expression[i]
+        if quote:
+            quote = "" if c == quote else quote
+        elif c in "'\"":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0 and expression.startswith(" or ", i):
+            parts.append(expression[start:i].strip())
+            start = i = i + 4
+            continue
+        i += 1
+    parts.append(expression[start:].strip())
+    return [p for p in parts if p]
 
 
 @cache
@@ -562,8 +591,12 @@ def recommendations(found: Sequence[Finding], rules: Rules,
             local = {**facts, "item": item, "item_name": name}
             if evaluate(entry.get("when", "true"), local, file=entry["_file"],
                         key=f"recommendation.{entry['id']}.when"):
-                # the findings it rests on, as [key, variable] (the brief numbers them)
-                keys = basis_of(entry)
+                # the findings it rests on, as [key, variable] (the brief numbers them):
+                # those of the alternatives of its condition that hold
+                def holds(clause: str, local: dict = local, entry: Mapping = entry) -> bool:
+                    return bool(evaluate(clause, local, file=entry["_file"],
+                                         key=f"recommendation.{entry['id']}.when"))
+                keys = basis_of(entry, holds)
                 cited = [[f.key, f.variable] for f in found if f.key in keys
                          and (f.key not in ("moderation", "mechanism") or name is None
                               or f.variable == name)]

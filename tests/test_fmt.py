@@ -64,3 +64,11 @@ def test_a_change_carries_its_sign_and_zero_none():
         "+0.603", "\u22120.555", "0.000", "0.000", "—", "—"]
     assert (fmt.points(0.0123), fmt.points(-0.004), fmt.points(1e-7)) == (
         "+1.23", "\u22120.40", "0.00")
+
+
+def test_a_heading_reads_in_lower_case_mid_sentence_but_names_keep_theirs():
+    assert [fmt.midsentence(x) for x in ("Two-way FE 2SLS", "State fixed effects",
+                                         "Driscoll–Kraay standard errors", "FGLS (AR(1))",
+                                         "lagged core variable")] == [
+        "two-way FE 2SLS", "state fixed effects", "Driscoll–Kraay standard errors",
+        "FGLS (AR(1))", "lagged core variable"]

@@ -327,6 +327,11 @@ def test_each_recommendation_names_the_findings_it_rests_on():
     assert ["moderation", moderated["item"]] in moderated["findings"]
     assert basis_of({"when": "ranking.laggards|length > 0"}) == ["ranking"]
     assert basis_of({"when": "core.grade == 'x'", "basis": ["trend"]}) == ["trend"]
+    # of `a or b or c`, only the alternatives that hold are cited
+    when = {"when": "(trend.worsening) or (core.effect == 'adverse' or x) or ranking.gap > 1"}
+    assert basis_of(when, lambda clause: clause.startswith("ranking")) == ["ranking"]
+    assert basis_of(when, lambda clause: "core" in clause) == ["core_effect"]
+    assert basis_of(when) == ["core_effect", "ranking", "trend"]
 
 
 @pytest.mark.parametrize(("line", "named"), [

@@ -108,7 +108,7 @@ def test_a_specification_on_less_than_half_the_sample_is_not_counted(sparse):
     assert "robustness_lagged_core" not in core.params["disagree"]
     sentence = next(f["text"]["en"] for f in analysis.findings() if f["key"] == "robustness")
     assert "less than half of the baseline's observations" in sentence
-    assert "lagged core variable, Two-way FE 2SLS" in sentence
+    assert "lagged core variable, two-way FE 2SLS" in sentence
     for lang, expected in (("en", "Fewer observations than the baseline (144)"),
                            ("zh", "以下设定的观测少于基准（144）")):
         notes = _robustness_notes(analysis, lang)

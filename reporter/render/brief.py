@@ -111,6 +111,7 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
         for model_id in ids:
             model = results.model(model_id)
             part = _ROBUSTNESS_PREFIX.sub("", model.label[lang])  # listed under robustness
+            part = fmt.midsentence(part) if lang == "en" else part
             coef = core_coefficient(model, config.model.core)
             if with_p and coef is not None:
                 comma = "，" if lang == "zh" else ", "

@@ -104,6 +104,16 @@ def percent(value: float | None, digits: int = 1) -> str:
     return small(100 * value, digits) + "%"
 
 
+def midsentence(label: str) -> str:
+    """An English heading-style label as it reads inside a sentence: "Two-way FE 2SLS" ->
+    "two-way FE 2SLS", "State fixed effects" -> "state fixed effects"; a first word with a
+    capital inside ("Driscoll–Kraay", "FGLS") is a name or an acronym and keeps its case."""
+    first = label.split(" ", 1)[0]
+    if first[:1].isupper() and not any(c.isupper() for c in first[1:]):
+        return label[0].lower() + label[1:]
+    return label
+
+
 def signed(value: float | None, digits: int = 3) -> str:
     """A change with its sign and the same decimals down a column: +0.603 / −0.555 / 0.000
     (what rounds to zero has none)."""

@@ -351,8 +351,7 @@ def tests_table(results: Results, config: Config, t: Translator) -> Table:
                          Cell(verdict, kind="label"))))
     chosen = results.selection.get("chosen")
     label = results.model(chosen).label[t.lang] if chosen else ""
-    if t.lang == "en" and label[:1].isupper() and label[1:2].islower():
-        label = label[0].lower() + label[1:]  # a column's heading, here mid-sentence
+    label = fmt.midsentence(label) if t.lang == "en" else label  # a heading, mid-sentence
     notes = [t("table.tests.note_chosen", model=label,
                reason=t(f"table.tests.reason_{results.selection['reason']}"))] if chosen else []
     core = next((f.params for f in results.findings if f.key == "core_effect"), {})
