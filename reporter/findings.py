@@ -481,10 +481,17 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
         at = status.years.index(status.report_year)
         top = max((e for e in status.entities if e.share is not None),
                   key=lambda e: e.share or 0.0)
+        change = status.hhi[at] - status.hhi[at - 1] if at else 0.0
+        recent, matched = status.recent, None
+        if recent and recent.get("hhi_first") is not None and recent.get(
+                "hhi_last") is not None and (recent["entered"] or recent["left"]):
+            # entries and exits are no change in concentration: compared over the entities
+            # present in both periods
+            change, matched = recent["hhi_last"] - recent["hhi_first"], recent["n"]
         out.append(Finding(key="concentration", grade="fact", model="",
                            variable=status.share_column, params={
                                "year": status.report_year, "hhi": status.hhi[at],
-                               "change": status.hhi[at] - status.hhi[at - 1] if at else 0.0,
+                               "change": change, "n_matched": matched,
                                "top": top.entity, "top_share": top.share}))
     order = {key: i for i, key in enumerate(rules.key_messages)}
     out.sort(key=lambda f: order.get(f.key, len(order)))

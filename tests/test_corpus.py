@@ -165,5 +165,12 @@ def test_what_each_brief_reads_from_its_panel(run):
     if study == "pwt_five_yearly":
         assert (recent["n"], recent["n_first"], recent["n_last"]) == (38, 38, 39)
         assert "over the 38 economies with figures in both years" in en
+        # the Maldives enter in 2015: named, and no change in concentration
+        assert (recent["entered"], recent["left"]) == (["马尔代夫"], [])
+        assert "With data in 2015 but not the previous observation, 5 years earlier: " \
+               "Maldives." in en
+        hhi = next(f for f in results["findings"] if f["key"] == "concentration")["params"]
+        assert hhi["n_matched"] == 38
+        assert hhi["change"] == pytest.approx(recent["hhi_last"] - recent["hhi_first"])
     if study == "crime":  # counties are places: the ranking's advice stays
         assert {"learn_from_leader", "leader_laggard_coordination"} & set(ids), ids

@@ -19,16 +19,27 @@ def _natural(code: object) -> tuple:
 
 
 def _matched_trend(frame: pd.DataFrame, entity: str, time: str, column: str,
-                   years: list[int]) -> dict:
-    """Mean of `column` in the first and last year over the entities with a value in both."""
+                   years: list[int], share: str | None = None) -> dict:
+    """Mean of `column` in the first and last year over the entities with a value in both;
+    the entities that entered (a value in the last year only) and left (the first only);
+    with a `share` column, its concentration (HHI) in both years over those entities."""
     wide = frame.pivot(index=entity, columns=time, values=column)
     first, last = wide[years[0]], wide[years[-1]]
     both = first.notna() & last.notna()
-    return {"first_year": int(years[0]), "last_year": int(years[-1]),
-            "first": float(first[both].mean()) if both.any() else None,
-            "last": float(last[both].mean()) if both.any() else None,
-            "n": int(both.sum()), "n_first": int(first.notna().sum()),
-            "n_last": int(last.notna().sum())}
+    out = {"first_year": int(years[0]), "last_year": int(years[-1]),
+           "first": float(first[both].mean()) if both.any() else None,
+           "last": float(last[both].mean()) if both.any() else None,
+           "n": int(both.sum()), "n_first": int(first.notna().sum()),
+           "n_last": int(last.notna().sum()),
+           "entered": [str(e) for e in wide.index[last.notna() & first.isna()]],
+           "left": [str(e) for e in wide.index[first.notna() & last.isna()]]}
+    if share is not None:
+        levels = frame.pivot(index=entity, columns=time, values=share)
+        for key, year in (("hhi_first", years[0]), ("hhi_last", years[-1])):
+            values = levels.loc[both[both].index, year].dropna()
+            total = values.sum()
+            out[key] = float(((values / total) ** 2).sum()) if total else None
+    return out
 
 
 def _matched_growth(wide: pd.DataFrame, years: list[int]) -> list[float | None]:
@@ -118,6 +129,6 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
                   trend=_matched_trend(frame, panel.entity, panel.time, dependent,
                                        list(dep.index)),
                   recent=_matched_trend(frame, panel.entity, panel.time, dependent,
-                                        [before_year, report_year])
+                                        [before_year, report_year], share)
                   if before_year in dep.index and report_year in dep.index else {},
                   variable=dependent, **extra)

@@ -245,11 +245,14 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
         # a change that rounds to nothing is no change ("down 0.000")
         way = ("same" if fmt.num(abs(p["change"])) == fmt.num(0.0)
                else "up" if p["change"] > 0 else "down")
-        return t(f"finding.concentration.{way}",
+        text = t(f"finding.concentration.{way}",
                  previous=previous_period(results, t),
                  column=config.label(finding.variable, lang), year=p["year"],
                  hhi=fmt.num(p["hhi"]), change=fmt.num(abs(p["change"])),
                  top=names[p["top"]], top_share=fmt.percent(p["top_share"]))
+        if p.get("n_matched"):
+            text += gap + t("finding.concentration.matched", n=p["n_matched"])
+        return text
     return t(f"finding.{finding.key}", **labels)
 
 

@@ -732,6 +732,14 @@ def status_table(results: Results, config: Config, t: Translator) -> Table:
     if status.share_total_row and shares:
         notes.append(t("table.status.note_total",
                        low=fmt.percent(min(shares)), high=fmt.percent(max(shares))))
+    # who entered and who left since the previous period, by name (an unbalanced panel)
+    names = {e.entity: e.names[t.lang] for e in status.entities}
+    separator = "、" if t.lang == "zh" else ", "
+    for key in ("entered", "left"):
+        if status.recent.get(key):
+            notes.append(t(f"table.status.note_{key}", year=status.report_year,
+                           previous=previous_period(results, t),
+                           names=separator.join(names.get(e, e) for e in status.recent[key])))
     return Table("status", t("table.status.title", column=column), header, rows, tuple(notes))
 
 
