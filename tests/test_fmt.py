@@ -72,3 +72,11 @@ def test_a_heading_reads_in_lower_case_mid_sentence_but_names_keep_theirs():
                                          "lagged core variable")] == [
         "two-way FE 2SLS", "state fixed effects", "Driscoll–Kraay standard errors",
         "FGLS (AR(1))", "lagged core variable"]
+
+
+def test_english_ordinals():
+    assert [fmt.ordinal(v) for v in (1, 2, 3, 4, 11, 12, 13, 21, 22, 95, 99, 101, 2.5)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "95th", "99th",
+        "101st", "2.5th"]
+    assert fmt.percentiles([1, 99], "en") == "1st and 99th percentiles"
+    assert fmt.percentiles([5.0, 95.0], "zh") == "第 5、95 百分位"

@@ -264,3 +264,14 @@ def test_every_model_is_in_the_catalogue_and_the_bootstrap_rebuilds_each(study):
     record = results.sensitivity["wild_bootstrap"]
     assert record["skipped"] == {}
     assert {m.id for m in results.models if bootstrapped(m.id)} <= set(record["models"])
+
+
+def test_the_winsorised_row_says_its_cuts(city_run):
+    """Issue 17: "5/95 on data already cut at 1/99", under the robustness table."""
+    en = " ".join(_pdftotext(city_run / "brief_en.pdf").split())
+    assert ("Winsorised: every model variable cut at the 5th and 95th percentiles of the "
+            "pooled sample") in en
+    assert "already winsorised at the 1st and 99th percentiles." in en
+    zh = "".join(_pdftotext(city_run / "brief_zh.pdf").split())
+    assert ("在数据预处理已按第1、99百分位缩尾的基础上，"
+            "再将全部模型变量在全样本第5、95百分位处缩尾") in zh

@@ -138,11 +138,20 @@ def integer(value: int | None) -> str:
     return "" if value is None else f"{value:,d}"
 
 
-def percentiles(values: list[int], lang: str) -> str:
+def ordinal(value: float) -> str:
+    """An English ordinal: 1st, 2nd, 3rd, 11th, 12th, 22nd, 95th (2.5th for a fraction)."""
+    if not float(value).is_integer():
+        return f"{value:g}th"
+    n = int(value)
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def percentiles(values: Sequence[float], lang: str) -> str:
     """`[10, 25, 50]` as "10th, 25th and 50th percentiles" or "第 10、25、50 百分位"."""
     if lang == "zh":
-        return f"第 {'、'.join(map(str, values))} 百分位"
-    words = [f"{v}{'st' if v % 10 == 1 and v != 11 else 'th'}" for v in values]
+        return f"第 {'、'.join(f'{v:g}' for v in values)} 百分位"
+    words = [ordinal(v) for v in values]
     listed = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
     return f"{listed} percentile{'s' if len(words) > 1 else ''}"
 

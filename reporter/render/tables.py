@@ -373,6 +373,21 @@ def specifications(results: Results, core: str) -> list[ModelResult]:
     return [ids[i] for i in robustness_rows(ids) if core_coefficient(ids[i], core)]
 
 
+def _winsorized_note(results: Results, config: Config, t: Translator) -> list[str]:
+    """The winsorised row's cuts, and what they were applied to: the data as read, or data
+    the preparation had already winsorised (5/95 on data already cut at 1/99)."""
+    model = next((m for m in results.models if m.id == "robustness_winsorized"), None)
+    if model is None or not model.diagnostics.get("cuts"):
+        return []
+    cuts = fmt.percentiles([100 * c for c in model.diagnostics["cuts"]], t.lang)
+    prepared = config.prepare.winsorize
+    count = fmt.integer(sum(model.diagnostics.get("clipped", {}).values()))
+    if prepared:
+        return [t("table.robustness.note_winsorized_again", cuts=cuts, count=count,
+                  prepared=fmt.percentiles([100 * c for c in prepared], t.lang))]
+    return [t("table.robustness.note_winsorized", cuts=cuts, count=count)]
+
+
 SCALED = ("estimate", "se", "ci")  # the robustness table's columns a rescaling multiplies
 
 
@@ -419,6 +434,7 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
     if power:
         notes.append(t("table.robustness.note_rescaled", power=fmt.power_of_ten(power),
                        core=config.label(core, t.lang)))
+    notes += _winsorized_note(results, config, t)
     notes += _sample_note(results, core, t)
     if weak is not None:
         threshold = weak.get("stock_yogo_10")
