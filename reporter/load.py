@@ -433,9 +433,11 @@ def load_panel(config: Config) -> Panel:
     names: dict[str, dict[str, str]] = {}
     nouns = config.nouns()
     for key in dict.fromkeys(out[spec.entity].astype(str)):
-        if key.isdigit():  # a code (state 9, county 119): printed with the entity noun
+        if key.isdigit():  # a code (state 9, county 119): printed with the entity noun, in
+            # lower case as a label is ("In 1982, worker 119 had …"; a sentence opening
+            # with it is capitalised by the catalogue)
             names[key] = {"zh": f"{key}号{nouns['zh']['noun']}",
-                          "en": f"{nouns['en']['Noun']} {key}"}
+                          "en": f"{nouns['en']['noun']} {key}"}
     if spec.entity_names_en:
         english = frame.loc[out.index, spec.entity_names_en].astype(str).str.strip()
         for key, en in zip(out[spec.entity], english, strict=True):

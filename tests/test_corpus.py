@@ -160,7 +160,8 @@ def test_what_each_brief_reads_from_its_panel(run):
         assert "Coefficient (×10³)" in _csv_rows(folder, "robustness")[1]
         # ties in the order of the codes read as numbers
         tied = [r.split(",")[1] for r in _csv_rows(folder, "ranking")[2:] if r[:2] == "8,"]
-        assert tied == ["Worker 51", "Worker 207", "Worker 289"], tied
+        assert tied == ["worker 51", "worker 207", "worker 289"], tied
+        assert "In 1982, worker 119 had the highest wage (log)" in en
         assert "Source: Cornwell and Rupert (1988)" in en and "来源未注明" not in zh
     if study == "pwt_five_yearly":
         assert (recent["n"], recent["n_first"], recent["n_last"]) == (38, 38, 39)

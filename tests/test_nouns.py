@@ -69,12 +69,12 @@ def _coded(tmp_path, years_from: int = 2013):
 
 
 def test_numeric_codes_are_printed_with_the_noun(tmp_path):
-    """Issue 21: 'In 1987, 119 had the highest …' reads as a number; 'County 119' and
-    '119号县' do not."""
+    """Issue 21: 'In 1987, 119 had the highest …' reads as a number; 'county 119' and
+    '119号县' do not (in lower case, as a label mid-sentence is)."""
     from reporter.load import load_panel
 
     panel = load_panel(load_config(_coded(tmp_path)))
-    assert panel.entity_name("7", "en") == "County 7"
+    assert panel.entity_name("7", "en") == "county 7"
     assert panel.entity_name("7", "zh") == "7号县"
 
 
