@@ -129,10 +129,13 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
         text = t(f"finding.core_effect.{finding.grade}.{p['direction']}{reading}", **labels,
                  estimate=fmt.coef(p["estimate"], 3), p_clause=fmt.p_clause(p["p"]),
                  ci_low=fmt.coef(p["ci_low"], 3), ci_high=fmt.coef(p["ci_high"], 3))
-        if reading and p.get("endogeneity_failed"):
+        # "read as an association, not an effect" follows an association that is graded;
+        # without one (grade none: its interval excluded zero only on clustered errors)
+        # there is nothing to read as either
+        if reading == "_association" and p.get("endogeneity_failed"):
             text += gap + t("finding.endogeneity_failed", **labels,
                             checks=models_named(p["endogeneity_failed"], with_p=True))
-        elif reading:
+        elif reading == "_association":
             text += gap + t("finding.endogeneity_untested", **labels)
         if finding.grade != "none":  # an estimate on logs, read in per cent
             text += _in_percent(p, config, t)
