@@ -119,6 +119,9 @@ def test_only_places_are_told_to_learn_from_the_leader(tmp_path, study, expected
 
 
 def test_a_name_that_opens_with_a_digit_is_spaced_from_the_chinese_before_it():
-    t = Translator({"top": "{year} 年{top}最高，{low}最低；共{n}个{noun}"}, "zh")
+    t = Translator({"top": "{year} 年{top}最高，{low}最低；共{n}个{noun}",
+                    "source": "均取自{source}；{other}"}, "zh")
     assert t("top", year=1982, top="119号劳动者", low="593号劳动者", n=5) == (
         "1982 年 119号劳动者最高，593号劳动者最低；共5个地区")
+    assert t("source", source="Arellano 与 Bond", other="模拟数据") == (
+        "均取自 Arellano 与 Bond；模拟数据")

@@ -111,11 +111,12 @@ class Translator:
         except KeyError:
             raise InputError("render.missing_message", key=key, lang=self.lang) from None
         if self.lang == "zh" and "{" in template:
-            # a value that opens with a digit ("119号劳动者") is set off from the Chinese
-            # before it by a space, as the catalogue sets off its numbers ("1982 年 119号…")
+            # a value that opens with a digit or a Latin letter ("119号劳动者", "Arellano 与
+            # Bond") is set off from the Chinese before it by a space, as the catalogue sets
+            # off its numbers and names ("1982 年 119号…", "均取自 Arellano…")
             template = _AFTER_HANZI.sub(
-                lambda m: (" " if isinstance(v := params.get(m[1]), str) and v[:1].isdigit()
-                           else "") + m[0],
+                lambda m: (" " if isinstance(v := params.get(m[1]), str) and v[:1].isascii()
+                           and v[:1].isalnum() else "") + m[0],
                 template)
         try:
             text = template.format(**{**self.nouns, **params})
