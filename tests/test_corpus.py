@@ -6,6 +6,7 @@ and results.json holds R's two-way fixed-effects baselines and Swamy-Arora rando
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -172,7 +173,24 @@ def test_what_each_brief_reads_from_its_panel(run):
                "Maldives." in en
         hhi = next(f for f in results["findings"] if f["key"] == "concentration")["params"]
         assert hhi["n_matched"] == 38
-        assert hhi["change"] == pytest.approx(recent["hhi_last"] - recent["hhi_first"])
+        # the HHI of real GDP over the 38 economies present in both 2010 and 2015, from the
+        # CSV itself
+        rows = list(csv.DictReader((CORPUS / study / "panel.csv").open(encoding="utf-8")))
+        gdp = {(r["country"], r["year"]): float(r["rgdpna"]) for r in rows}
+        both = [c for c, y in gdp if y == "2015" and (c, "2010") in gdp]
+        expected = [sum((gdp[c, y] / sum(gdp[b, y] for b in both)) ** 2 for c in both)
+                    for y in ("2010", "2015")]
+        assert len(both) == 38
+        pc = {(r["country"], r["year"]): float(r["rgdpna"]) / float(r["pop"]) for r in rows}
+        assert [recent["first"], recent["last"]] == pytest.approx(
+            [sum(pc[c, y] for c in both) / 38 for y in ("2010", "2015")], rel=1e-12)
+        assert [recent["hhi_first"], recent["hhi_last"]] == pytest.approx(expected, rel=1e-12)
+        assert hhi["change"] == pytest.approx(expected[1] - expected[0], rel=1e-9)
+    if study == "emplUK_holes":  # 43 firms left in 1984: a few named, and how many
+        left = recent["left"]
+        assert len(left) == 43 and left == sorted(left, key=int)
+        assert (f"With data the year before but not in 1984: "
+                f"{', '.join(f'firm {e}' for e in left[:5])} and others, 43 in all.") in en
     if study == "new_england":  # no reliable evidence: nothing to read as an association
         assert "The data give no reliable evidence that public capital stock" in en
         assert "read as an association" not in en and "只能理解为相关关系" not in zh

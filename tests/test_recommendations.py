@@ -453,14 +453,13 @@ def test_a_sign_is_read_against_which_way_the_dependent_is_good():
 
 
 def test_long_lists_of_lagging_entities_are_cut():
-    from reporter.render.brief import _listed
-    from reporter.render.i18n import Translator, load_catalogue
+    from reporter.render.i18n import Translator, listed, load_catalogue
 
     names = [f"e{i}" for i in range(12)]
     en = Translator(load_catalogue([DEFAULT_TEMPLATES], "en"), "en")
     zh = Translator(load_catalogue([DEFAULT_TEMPLATES], "zh"), "zh",
                     {"noun": "县", "nouns": "县", "Noun": "县", "Nouns": "县", "whole": "全省",
                      "topic": "t"})
-    assert _listed(names, en) == "e0, e1, e2, e3, e4 and others, 12 in all"
-    assert _listed(names, zh) == "e0、e1、e2、e3、e4等 12 个县"
-    assert _listed(names[:5], en) == "e0, e1, e2, e3, e4"
+    assert listed(names, en) == "e0, e1, e2, e3, e4 and others, 12 in all"
+    assert listed(names, zh) == "e0、e1、e2、e3、e4等 12 个县"
+    assert listed(names[:5], en) == "e0, e1, e2, e3, e4"

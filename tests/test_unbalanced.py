@@ -79,3 +79,31 @@ def test_the_status_table_counts_the_entities_each_year(empl):
         counts = frame.dropna(subset=["emp"]).groupby("year")["firm"].nunique()
         assert [int(n) for n in table.iloc[:, 1]] == counts.tolist()
         assert any("both years" in n or "两年都有数据" in n for n in table.attrs["notes"])
+
+
+def test_entities_that_left_are_named_in_each_language(tmp_path):
+    """An entity with figures the year before but none in the reporting year is named
+    under the ranking in the brief's language (it is not among the ranked entities, whose
+    names the table has)."""
+    from reporter.render.html import DEFAULT_TEMPLATES
+    from reporter.render.i18n import Translator, load_catalogue
+    from reporter.render.tables import ranking_table
+
+    frame = pd.read_csv(ROOT / "data" / "zhejiang_cities.csv")
+    frame = frame[~((frame["city"] == "丽水") & (frame["year"] == 2023))]
+    frame.to_csv(tmp_path / "cities.csv", index=False)
+    text = (ROOT / "data" / "zhejiang_hightech.toml").read_text(encoding="utf-8")
+    text = text.replace('path = "zhejiang_cities.csv"', 'path = "cities.csv"')
+    (tmp_path / "s.toml").write_text(text + "\n[inference]\nbootstrap = false\n",
+                                     encoding="utf-8")
+    analysis = api.analyse(tmp_path / "s.toml")
+    recent = analysis.results.status.recent
+    assert (recent["entered"], recent["left"]) == ([], ["丽水"])
+    notes = {}
+    for lang in ("zh", "en"):
+        t = Translator(load_catalogue([DEFAULT_TEMPLATES], lang), lang,
+                       analysis.config.wording()[lang])
+        notes[lang] = ranking_table(analysis.results, analysis.config, t).notes
+    assert "With data the year before but not in 2023: Lishui." in notes["en"]
+    assert "上年有数据而 2023 年没有：丽水。" in notes["zh"]
+

@@ -19,10 +19,11 @@ def _natural(code: object) -> tuple:
 
 
 def _matched_trend(frame: pd.DataFrame, entity: str, time: str, column: str,
-                   years: list[int], share: str | None = None) -> dict:
+                   years: list[int], levels: pd.DataFrame | None = None) -> dict:
     """Mean of `column` in the first and last year over the entities with a value in both;
     the entities that entered (a value in the last year only) and left (the first only);
-    with a `share` column, its concentration (HHI) in both years over those entities."""
+    with the share column's `levels` (entity x year), its concentration (HHI) in both
+    years over the entities present in both."""
     wide = frame.pivot(index=entity, columns=time, values=column)
     first, last = wide[years[0]], wide[years[-1]]
     both = first.notna() & last.notna()
@@ -31,14 +32,23 @@ def _matched_trend(frame: pd.DataFrame, entity: str, time: str, column: str,
            "last": float(last[both].mean()) if both.any() else None,
            "n": int(both.sum()), "n_first": int(first.notna().sum()),
            "n_last": int(last.notna().sum()),
-           "entered": [str(e) for e in wide.index[last.notna() & first.isna()]],
-           "left": [str(e) for e in wide.index[first.notna() & last.isna()]]}
-    if share is not None:
-        levels = frame.pivot(index=entity, columns=time, values=share)
+           "entered": sorted(map(str, wide.index[last.notna() & first.isna()]), key=_natural),
+           "left": sorted(map(str, wide.index[first.notna() & last.isna()]), key=_natural)}
+    if levels is not None:
         for key, year in (("hhi_first", years[0]), ("hhi_last", years[-1])):
             values = levels.loc[both[both].index, year].dropna()
             total = values.sum()
             out[key] = float(((values / total) ** 2).sum()) if total else None
+    return out
+
+
+def _recent(panel: Panel, frame: pd.DataFrame, dependent: str, years: list[int],
+            levels: pd.DataFrame | None) -> dict:
+    """_matched_trend from the previous period to the reporting year, with the names of
+    the entities that entered or left (those that left are not among the ranked ones)."""
+    out = _matched_trend(frame, panel.entity, panel.time, dependent, years, levels)
+    out["names"] = {e: {lang: panel.entity_name(e, lang) for lang in ("zh", "en")}
+                    for e in (*out["entered"], *out["left"])}
     return out
 
 
@@ -128,7 +138,6 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
                   n_by_year=tuple(int(n) for n in by_year[dependent].count()),
                   trend=_matched_trend(frame, panel.entity, panel.time, dependent,
                                        list(dep.index)),
-                  recent=_matched_trend(frame, panel.entity, panel.time, dependent,
-                                        [before_year, report_year], share)
+                  recent=_recent(panel, frame, dependent, [before_year, report_year], levels)
                   if before_year in dep.index and report_year in dep.index else {},
                   variable=dependent, **extra)

@@ -27,7 +27,7 @@ from reporter.render.charts import (
 )
 from reporter.render.export import export_tables
 from reporter.render.html import render_html
-from reporter.render.i18n import Translator, load_catalogue
+from reporter.render.i18n import Translator, listed, load_catalogue
 from reporter.render.tables import (
     Table,
     build_tables,
@@ -282,7 +282,7 @@ def _recommendation_texts(results: Results, config: Config, t: Translator,
             "dependent": LOG_MARK.sub("", config.label(config.model.dependent, lang)),
             "region": config.study.region.get(lang), "topic": config.topic(lang),
             "leader": names.get(ranking.get("best") or "", ""),
-            "laggards": _listed([names[e] for e in ranking.get("laggards", ())], t),
+            "laggards": listed([names[e] for e in ranking.get("laggards", ())], t),
             "strongest": config.level_label(column, groups.get("strongest", ""), lang),
             "weakest": config.level_label(column, groups.get("weakest", ""), lang),
             "limits": _limits(results, t),
@@ -397,18 +397,6 @@ def _glance(results: Results, config: Config, t: Translator,
         first = re.split(r"(?<=[。.])\s*", recommendations[0], maxsplit=1)[0].rstrip("。.")
         out.append(t("summary.glance.action", action=first, section=t("section.findings")))
     return out
-
-
-LISTED = 5  # names a sentence lists before "and N more"
-
-
-def _listed(names: list[str], t: Translator) -> str:
-    """Names joined in the language's way, the first LISTED and how many more."""
-    separator = "、" if t.lang == "zh" else ", "
-    if len(names) <= LISTED:
-        return separator.join(names)
-    return t.inline("findings.listed_more", names=separator.join(names[:LISTED]),
-                    total=len(names))
 
 
 def _limits(results: Results, t: Translator) -> str:
@@ -560,7 +548,7 @@ def _sample_note(results: Results, t: Translator) -> str:
     missing = provinces_left_out(entities)
     if missing:
         names = [p.short if t.lang == "zh" else p.english for p in missing]
-        return t("method.left_out", count=len(missing), names=_listed(names, t))
+        return t("method.left_out", count=len(missing), names=listed(names, t))
     cities = city_sample(entities)
     if cities is None or not cities.prefectures:
         return ""

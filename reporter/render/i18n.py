@@ -130,3 +130,15 @@ class Translator:
 
     def has(self, key: str) -> bool:
         return key in self.catalogue
+
+
+LISTED = 5  # names a sentence lists before "and N more"
+
+
+def listed(names: Sequence[str], t: Translator) -> str:
+    """Names joined in the language's way, the first LISTED and how many more."""
+    separator = "、" if t.lang == "zh" else ", "
+    if len(names) <= LISTED:
+        return separator.join(names)
+    return t.inline("findings.listed_more", names=separator.join(names[:LISTED]),
+                    total=len(names))

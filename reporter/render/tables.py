@@ -16,7 +16,7 @@ from reporter.config import Config
 from reporter.english import CJK
 from reporter.models import BY_ID, main_id, robustness_rows
 from reporter.render import fmt
-from reporter.render.i18n import Translator
+from reporter.render.i18n import Translator, listed
 from reporter.results import EntityStatus, ModelResult, Results, Status
 
 # data columns a printed table holds before it is set in parts (Table.parts)
@@ -555,7 +555,7 @@ def variables_table(results: Results, config: Config, t: Translator) -> Table:
     columns = ("role", "name", "label", "unit", "source") if show_name else (
         "role", "label", "unit", "source")
     header = tuple(Cell(t(f"table.variables.{c}"), kind="head") for c in columns)
-    rows, from_file = [], False
+    rows = []
     for role, names in roles:
         for name in names:
             spec = config.variables.get(name)
@@ -565,18 +565,17 @@ def variables_table(results: Results, config: Config, t: Translator) -> Table:
                         method=t(f"table.variables.methods.{built.method}")) if built else
                       config.data.source.get(t.lang) if config.data.source else
                       results.data.file)
-            from_file = from_file or source == results.data.file
             label, unit = config.label(name, t.lang), config.unit(name, t.lang) or "—"
             rows.append(Row((Cell(t(f"table.variables.role_{role}"), kind="label"),
                              *([Cell(name, kind="short")] if show_name else []),
                              Cell(label, kind="short" if len(label) <= SHORT else "label"),
-                             Cell(unit, kind="short" if len(unit) <= SHORT else "text"),
+                             Cell(unit, kind="short" if len(unit) <= SHORT else "label"),
                              Cell(source, kind="label"))))
     # the note says where a source-less variable comes from only when a row names the data
     # file, and points to the indices' section only when the brief has one
-    notes = [t("table.variables.note") if results.indices else
-             t("table.variables.note_file") if from_file else ""]
     sources = {row.cells[-1].text for row in rows}
+    notes = [t("table.variables.note") if results.indices else
+             t("table.variables.note_file") if results.data.file in sources else ""]
     if len(sources) == 1 and len(rows) > 1:  # one source for all: said once, below
         header, rows = header[:-1], [Row(row.cells[:-1], row.kind) for row in rows]
         notes = [t("table.variables.note_one_source", source=sources.pop())]
@@ -703,6 +702,14 @@ def ranking_table(results: Results, config: Config, t: Translator,
             cells += [Cell(fmt.percent(e.share)), Cell(fmt.points(e.share_change))]
         rows.append(Row(tuple(cells)))
     notes = [t("table.ranking.note", previous=previous)]
+    # who entered and who left since the previous period, by name (an unbalanced panel):
+    # those that left have no rank, and those that entered no change
+    names = status.recent.get("names", {})
+    for key in ("entered", "left"):
+        if status.recent.get(key):
+            notes.append(t(f"table.ranking.note_{key}", year=status.report_year,
+                           previous=previous,
+                           names=listed([names[e][t.lang] for e in status.recent[key]], t)))
     if None in shown:
         notes.append(t("table.ranking.note_short" if config.status.focus
                        else "table.ranking.note_short_nofocus", ends=RANKING_ENDS,
@@ -748,14 +755,6 @@ def status_table(results: Results, config: Config, t: Translator) -> Table:
     if status.share_total_row and shares:
         notes.append(t("table.status.note_total",
                        low=fmt.percent(min(shares)), high=fmt.percent(max(shares))))
-    # who entered and who left since the previous period, by name (an unbalanced panel)
-    names = {e.entity: e.names[t.lang] for e in status.entities}
-    separator = "、" if t.lang == "zh" else ", "
-    for key in ("entered", "left"):
-        if status.recent.get(key):
-            notes.append(t(f"table.status.note_{key}", year=status.report_year,
-                           previous=previous_period(results, t),
-                           names=separator.join(names.get(e, e) for e in status.recent[key])))
     return Table("status", t("table.status.title", column=column), header, rows, tuple(notes))
 
 
