@@ -140,6 +140,14 @@ class Status:
     recent: Mapping[str, Any] = field(default_factory=_frozen)
     # the column described: the dependent, or the level it is the log of (Config.level_of)
     variable: str = ""
+    # every entity's name, zh and en, ranked or not: a note may name one that has no value
+    # in the reporting year (the leave-one-out extremes, an entity that left)
+    names: Mapping[str, Mapping[str, str]] = field(default_factory=_frozen)
+
+    def names_in(self, lang: str) -> dict[str, str]:
+        """Every entity's name in `lang`, by code."""
+        return {**{e: n[lang] for e, n in self.names.items()},
+                **{e.entity: e.names[lang] for e in self.entities}}
 
 
 @dataclass(frozen=True)

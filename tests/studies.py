@@ -9,6 +9,7 @@ import fcntl
 import os
 import re
 import subprocess
+from html import unescape as html_unescape
 from pathlib import Path
 
 import pandas as pd
@@ -74,6 +75,41 @@ time = "year"
 {model}
 """, encoding="utf-8")
     return config
+
+
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" '
+                   r'yMax="([\d.]+)">(.*?)</word>')
+_NOTE_OPENS = ("Note:", "注：", "***")  # a table's first notes ("*** p < 0.01" after a model)
+
+
+def layout_faults(pdf: Path) -> list[tuple[int, str]]:
+    """(page, fault) for pages a reader would stop at: one under half full that does not
+    end its section (the next page opens with a section heading, 14 pt: words over 18 pt
+    high) or the brief, and one that opens with a table's notes, cut from their table."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    margin = 22 / 25.4 * 72  # the top and bottom page margins (style.css)
+    pages = []
+    for page in re.findall(r"<page (.*?)</page>", html, re.S):
+        bottom = float(re.search(r'height="([\d.]+)"', page).group(1)) - margin
+        words = [(float(top), float(left), float(low), word)
+                 for left, top, low, word in _WORD.findall(page)
+                 if float(top) < bottom]  # not the page number, in the bottom margin
+        pages.append((bottom, sorted(words)))
+    faults = []
+    for number, (bottom, words) in enumerate(pages[1:], start=2):  # the cover is short
+        if not words:
+            faults.append((number, "empty"))
+            continue
+        following = pages[number][1] if number < len(pages) else []
+        ends_section = not following or following[0][2] - following[0][0] > 18
+        full = (max(low for _, _, low, _ in words) - margin) / (bottom - margin)
+        if full < 0.5 and not ends_section:
+            faults.append((number, f"{full:.0%} full, within its section"))
+        first_line = html_unescape(" ".join(w for top, _, _, w in words if top - words[0][0] < 2))
+        if first_line.startswith(_NOTE_OPENS):
+            faults.append((number, f"opens with a table's notes: {first_line[:40]}"))
+    return faults
 
 
 def beyond_the_margin(pdf: Path) -> list[tuple[int, str]]:

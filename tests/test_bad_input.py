@@ -78,6 +78,15 @@ def test_share_column_that_cannot_give_shares(tmp_path, fill, words):
         assert "`status.share`" in out and words in out
 
 
+def test_a_log_of_a_column_the_data_lack(tmp_path):
+    """`variables.<name>.log_of` names a column that must be in the data, like any other."""
+    config = write_study(tmp_path, MODEL)
+    config.write_text(config.read_text(encoding="utf-8")
+                      + '[variables.compet]\nlog_of = "compet_level"\n', encoding="utf-8")
+    for out in _both("run", config, tmp_path):
+        assert "variables.compet.log_of" in out and "`compet_level`" in out
+
+
 @pytest.mark.parametrize("reps", [100_000, 1_000_000_000])
 def test_bootstrap_draws_are_bounded_with_their_memory_stated(tmp_path, reps):
     config = write_study(tmp_path, MODEL)

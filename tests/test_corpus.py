@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from studies import beyond_the_margin
+from studies import beyond_the_margin, layout_faults
 
 from reporter.cli import main
 from reporter.config import load_config
@@ -107,16 +107,20 @@ def _pdf_pages(path: Path) -> int:
                     reason="poppler-utils not installed")
 @pytest.mark.parametrize("run", STUDIES, indirect=True)
 def test_runs_end_to_end(request, run):
-    """Exit 0, both briefs within the page budget and the page's width, the English one in
-    English."""
+    """Exit 0, both briefs within the page budget and the page's width, without a page a
+    reader stops at (studies.layout_faults), the English one in English."""
     study, code, output, folder = run
     _expect_failure(request, study, "run")
     assert code == 0, output
+    pages = {}
     for lang in ("zh", "en"):
         pdf = folder / f"brief_{lang}.pdf"
         assert pdf.is_file(), pdf
-        assert _pdf_pages(pdf) <= MAX_PAGES, (study, lang)
+        pages[lang] = _pdf_pages(pdf)
+        assert pages[lang] <= MAX_PAGES, (study, lang)
         assert beyond_the_margin(pdf) == [], (study, lang)
+        assert layout_faults(pdf) == [], (study, lang)
+    assert abs(pages["zh"] - pages["en"]) <= 1, (study, pages)
     assert (folder / "results.json").is_file()
     text = subprocess.run(["pdftotext", "-layout", str(folder / "brief_en.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
@@ -191,8 +195,22 @@ def test_what_each_brief_reads_from_its_panel(run):
         assert len(left) == 43 and left == sorted(left, key=int)
         assert (f"With data the year before but not in 1984: "
                 f"{', '.join(f'firm {e}' for e in left[:5])} and others, 43 in all.") in en
+        # leaving out firm 90, absent in 1984, is named as a firm all the same
+        loo = results["sensitivity"]["leave_one_out"]
+        assert loo["min_without"] == "90" and "−0.3387 (without firm 90)" in en
+        assert "（剔除 90号企业）" in zh
+        # the first page's evidence names the model's variables, logs as logs
+        assert "association between wage (log) and employment (log); it is not" in en
     if study == "new_england":  # no reliable evidence: nothing to read as an association
         assert "The data give no reliable evidence that public capital stock" in en
         assert "read as an association" not in en and "只能理解为相关关系" not in zh
+        assert "it is significant in none of them" in en and "但均不显著" in zh
     if study == "crime":  # counties are places: the ranking's advice stays
+        # the package's own log has its rate beside it (variables.lcrmrte.log_of): the
+        # status section shows crimes per person, with three significant digits
+        assert results["status"]["variable"] == "crmrte"
+        assert "Level in 1987 (crimes per person)" in _csv_rows(folder, "ranking")[1]
+        assert "county 119 had the highest crime rate (0.0990)" in en
+        assert "this brief describes crime rate and how it relates to probability of " \
+               "arrest." in en
         assert {"learn_from_leader", "leader_laggard_coordination"} & set(ids), ids

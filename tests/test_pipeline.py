@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from studies import beyond_the_margin, bundled_run
+from studies import beyond_the_margin, bundled_run, layout_faults
 
 from reporter import pipeline
 
@@ -127,6 +128,23 @@ def test_pdfs_read_right(city_run, city_results):
     assert all(row.split()[-5] == "yes" for row in rows), fonts  # every font embedded
     for lang in ("zh", "en"):  # every table within the page's width
         assert beyond_the_margin(city_run / f"brief_{lang}.pdf") == [], lang
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+@pytest.mark.parametrize("study", ["zhejiang_hightech", "provinces_resilience"])
+def test_pages_a_reader_does_not_stop_at(tmp_path_factory, study):
+    """Both bundled briefs: no page under half full within its section, no table's notes
+    cut from their table onto the next page, and the two languages within a page of each
+    other (issue 17's layout)."""
+    folder = bundled_run(study, tmp_path_factory).output
+    pages = {}
+    for lang in ("zh", "en"):
+        pdf = folder / f"brief_{lang}.pdf"
+        assert layout_faults(pdf) == [], (study, lang)
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                              check=True).stdout
+        pages[lang] = int(re.search(r"Pages:\s+(\d+)", info)[1])
+    assert abs(pages["zh"] - pages["en"]) <= 1, pages
 
 
 def test_results_json_is_deterministic(tmp_path, city_run):

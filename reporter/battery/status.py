@@ -140,4 +140,7 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
                                        list(dep.index)),
                   recent=_recent(panel, frame, dependent, [before_year, report_year], levels)
                   if before_year in dep.index and report_year in dep.index else {},
-                  variable=dependent, **extra)
+                  variable=dependent, names={e: {lang: panel.entity_name(e, lang)
+                                                 for lang in ("zh", "en")}
+                                             for e in sorted(panel.entities, key=_natural)},
+                  **extra)

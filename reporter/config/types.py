@@ -156,6 +156,9 @@ class VariableConfig:
     lever: bool = False  # policy can move it: only then may advice say raise or expand it
     levels: Mapping[str, Label] = field(default_factory=lambda: MappingProxyType({}))
     themes: tuple[str, ...] = ()  # what it is about for policy (literals.THEMES)
+    # the column it is the natural log of, when the data give both (R's plm::Crime): the
+    # status section then shows that level, as it does for a log made by prepare.log
+    log_of: str | None = None
 
 
 def _no_names() -> Mapping[str, Any]:
@@ -275,6 +278,9 @@ class Config:
         share = self.status.share
         if share is not None and share not in made and share not in out:
             out[share] = "status.share"
+        for name, var in self.variables.items():
+            if var.log_of and var.log_of not in made and var.log_of not in out:
+                out[var.log_of] = f"variables.{name}.log_of"
         return out
 
     def nouns(self) -> dict[str, dict[str, str]]:
@@ -320,9 +326,9 @@ class Config:
     def is_log(self, variable: str) -> bool:
         """Whether the variable is a natural log: made by `prepare.log`, or labelled or
         measured as one ("(log)", "对数", "ln"), so effects can be read in per cent."""
-        if variable in self.prepare.log:
-            return True
         var = self.variables.get(variable)
+        if variable in self.prepare.log or (var is not None and var.log_of):
+            return True
         labels = (var.label, var.unit) if var is not None else ()
         texts = [variable, *(label.get(lang) for label in labels if label is not None
                              for lang in ("zh", "en"))]
@@ -330,8 +336,11 @@ class Config:
 
     def level_of(self, variable: str) -> str:
         """The column a reader compares across entities and years: for a log made by
-        `prepare.log`, its source (in levels, with its unit); else the variable itself."""
-        return self.prepare.log.get(variable, variable)
+        `prepare.log` or declared one (`variables.<name>.log_of`), its source (in levels,
+        with its unit); else the variable itself."""
+        var = self.variables.get(variable)
+        return self.prepare.log.get(variable) or (var.log_of if var is not None else None) \
+            or variable
 
     def label(self, variable: str, lang: str) -> str:
         """The display label of a variable, or its column name when it has none (without

@@ -98,7 +98,7 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
     """One finding in one language, its wording chosen by key, grade and direction."""
     p = finding.params
     lang = t.lang
-    names = {e.entity: e.names[lang] for e in results.status.entities}
+    names = results.status.names_in(lang)
     digits = status_digits(results.status)  # the status's levels, as its tables show them
     labels = {"dependent": config.label(config.model.dependent, lang),
               "core": config.label(config.model.core, lang)}
@@ -154,6 +154,10 @@ def _sentence(finding: Finding, results: Results, config: Config, t: Translator)
         which = "significant" if p.get("baseline_significant", True) else "not_significant"
         if which == "not_significant" and p.get("p", 1.0) < config.report.significance:
             which = "not_significant_conservative"  # the reader saw p < 0.05 just before
+        counted = p["n_agreeing"] if which == "significant" else p.get("n_significant",
+                                                                      p["n_agreeing"])
+        if counted == 0:
+            which += "_none"  # "significant in none of them", not "in 0"
         text = t(f"finding.robustness_counts.{which}", **labels, n_specs=p["n_specs"],
                  p_clause=fmt.p_clause(p.get("p_conservative", 1.0)),
                  n_same_sign=p.get("n_same_sign", p["n_agreeing"]),
@@ -272,7 +276,7 @@ def _recommendation_texts(results: Results, config: Config, t: Translator,
     findings it rests on cited; None where the editor's catalogue has no entry for it."""
     lang = t.lang
     catalogue = {entry["id"]: entry for entry in rules.recommendations}
-    names = {e.entity: e.names[lang] for e in results.status.entities}
+    names = results.status.names_in(lang)
     ranking = next((f.params for f in results.findings if f.key == "ranking"), {})
     separator = "、" if lang == "zh" else ", "
     groups = next((f.params for f in results.findings if f.key == "heterogeneity"), {})
@@ -309,13 +313,19 @@ def _recommendation_texts(results: Results, config: Config, t: Translator,
 _ROBUSTNESS_PREFIX = re.compile(r"^(Robustness: |稳健性：)")
 
 
+def plain_labels(config: Config, lang: str) -> dict[str, str]:
+    """The dependent and the core as plain words, for the framing sentence and advice: the
+    levels they are logs of, without "(log)" ("crime rate", not "crime rate (log)")."""
+    return {role: LOG_MARK.sub("", config.label(config.level_of(name), lang))
+            for role, name in (("dependent", config.model.dependent),
+                               ("core", config.model.core))}
+
+
 def _in_percent(params: Mapping[str, Any], config: Config, t: Translator) -> str:
     """The core finding's estimate read in per cent (findings.in_percent), where the
     model is in logs, and per standard deviation of the core (findings.per_sd), where one
     unit of it says little; labels without their "(log)"."""
-    dependent, core = config.model.dependent, config.model.core
-    names = {"dependent": LOG_MARK.sub("", config.label(config.level_of(dependent), t.lang)),
-             "core": LOG_MARK.sub("", config.label(config.level_of(core), t.lang))}
+    names = plain_labels(config, t.lang)
     text = ""
     kind, size = params.get("percent_kind"), params.get("percent_size")
     if kind is not None and size is not None:
@@ -391,7 +401,10 @@ def _glance(results: Results, config: Config, t: Translator,
         reading = ("effect" if core.params.get("endogeneity_holds") else "association")
         key = ("summary.glance.evidence_none" if core.grade == "none" else
                f"summary.glance.evidence_{reading}_{core.params['direction']}")
-        out.append(t(key, **labels, grade=t(f"finding.grade_name.{core.grade}"),
+        # the evidence is the model's: its labels, logs named as such (finding 1 too)
+        model = {"dependent": config.label(config.model.dependent, lang),
+                 "core": labels["core"]}
+        out.append(t(key, **model, grade=t(f"finding.grade_name.{core.grade}"),
                      section=t("section.results")))
     if recommendations:
         first = re.split(r"(?<=[。.])\s*", recommendations[0], maxsplit=1)[0].rstrip("。.")
@@ -517,7 +530,7 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         # a topic of its own (study.topic) is named; the dependent's label is not said twice
         "framing": t("summary.framing_topic" if config.study.topic is not None
                      and config.topic(lang) != labels["dependent"] else "summary.framing",
-                     **labels, n=results.data.n_entities,
+                     **plain_labels(config, lang), n=results.data.n_entities,
                      first=results.status.years[0], last=results.status.years[-1]),
         "tables": tables,
         "charts": _chart_context(charts, _chart_alts(results, config, t, rows), chart_dir,

@@ -11,13 +11,16 @@ THOUSANDS_FROM = 1_000  # 1,234.5 and 27,994.4 alike: one style down a column
 
 def level_digits(values: Sequence[float | None]) -> int:
     """Decimals for levels of one variable, by their size: none for whole numbers
-    (deaths, firms), 1 from 1,000, 2 from 100, else 3 (an index, a rate)."""
+    (deaths, firms), 1 from 1,000, 2 from 100, else 3 (an index, a rate), and more below
+    0.1, so that the largest keeps three significant digits (0.0325 crimes per person)."""
     finite = [abs(v) for v in values if v is not None and math.isfinite(v)]
     if not finite:
         return 3
     if all(float(v).is_integer() for v in finite):
         return 0
     largest = max(finite)
+    if 0 < largest < 0.1:
+        return min(6, 2 - math.floor(math.log10(largest)))
     return 1 if largest >= 1000 else 2 if largest >= 100 else 3
 
 

@@ -483,7 +483,7 @@ def robustness_table(results: Results, config: Config, t: Translator) -> Table:
             "rho_by_entity_outside_unit"], rho=fmt.num(fgls.diagnostics["rho"], 3)))
     loo = results.sensitivity.get("leave_one_out")
     if loo:
-        names = {e.entity: e.names[t.lang] for e in results.status.entities}
+        names = results.status.names_in(t.lang)
         notes.append(t("table.robustness.note_loo", low=fmt.coef(loo["min"]),
                        low_entity=names.get(loo["min_without"], loo["min_without"]),
                        high=fmt.coef(loo["max"]),
@@ -587,7 +587,7 @@ def preparation_table(results: Results, config: Config, t: Translator) -> Table:
     """Every preparation step with its count, so the appendix says exactly what was done."""
     header = tuple(Cell(t(f"table.preparation.{c}"), kind="head")
                    for c in ("step", "column", "count", "detail"))
-    names = {e.entity: e.names[t.lang] for e in results.status.entities}
+    names = results.status.names_in(t.lang)
     rows = []
     for step in results.preparation:
         p = step.params
