@@ -118,10 +118,13 @@ def test_only_places_are_told_to_learn_from_the_leader(tmp_path, study, expected
     assert load_config(path).jurisdictions() is expected
 
 
-def test_a_name_that_opens_with_a_digit_is_spaced_from_the_chinese_before_it():
+def test_a_name_in_latin_letters_or_digits_is_spaced_from_the_chinese_around_it():
     t = Translator({"top": "{year} 年{top}最高，{low}最低；共{n}个{noun}",
                     "source": "均取自{source}；{other}"}, "zh")
     assert t("top", year=1982, top="119号劳动者", low="593号劳动者", n=5) == (
         "1982 年 119号劳动者最高，593号劳动者最低；共5个地区")
     assert t("source", source="Arellano 与 Bond", other="模拟数据") == (
         "均取自 Arellano 与 Bond；模拟数据")
+    # and a name that ends with a Latin letter from the Chinese after it
+    assert t("top", year=1986, top="Massachusetts", low="Vermont", n=6) == (
+        "1986 年 Massachusetts 最高，Vermont 最低；共6个地区")

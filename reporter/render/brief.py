@@ -27,7 +27,7 @@ from reporter.render.charts import (
 )
 from reporter.render.export import export_tables
 from reporter.render.html import render_html
-from reporter.render.i18n import Translator, listed, load_catalogue
+from reporter.render.i18n import Translator, listed, load_catalogue, spaced
 from reporter.render.tables import (
     Table,
     build_tables,
@@ -301,7 +301,8 @@ def _recommendation_texts(results: Results, config: Config, t: Translator,
         if entry is None:
             out.append(None)
             continue
-        text = entry[lang].format(**fill, item=item)
+        values = {**fill, "item": item}
+        text = (spaced(entry[lang], values) if lang == "zh" else entry[lang]).format(**values)
         cited = sorted(numbers[k, v] for k, v in chosen.get("findings", ())
                        if (k, v) in numbers)
         if cited:  # which findings it rests on, as the findings list numbers them

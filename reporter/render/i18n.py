@@ -20,6 +20,24 @@ MAX_FORMAT_NUMBER = 100  # a width or precision in `{x:>10.3f}`; more is a typo 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # a placeholder right after a Chinese character ("1982 年{top}")
 _AFTER_HANZI = re.compile(r"(?<=[\u4e00-\u9fff])\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# and one right before a Chinese character ("{leader}最高")
+_BEFORE_HANZI = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}(?=[\u4e00-\u9fff])")
+
+
+def spaced(template: str, params: Mapping[str, object]) -> str:
+    """A Chinese template with its Latin values set off by a space: one that opens with a
+    digit or a Latin letter from the Chinese before it ("1982 年 119号劳动者", "均取自
+    Arellano 与 Bond", as the catalogue sets off its own numbers and names), and one that
+    ends with a Latin letter from the Chinese after it ("Massachusetts 最高"; "119号"
+    ends in Chinese)."""
+    if "{" not in template:
+        return template
+    template = _AFTER_HANZI.sub(
+        lambda m: (" " if isinstance(v := params.get(m[1]), str) and v[:1].isascii()
+                   and v[:1].isalnum() else "") + m[0], template)
+    return _BEFORE_HANZI.sub(
+        lambda m: m[0] + (" " if isinstance(v := params.get(m[1]), str)
+                          and v[-1:].isascii() and v[-1:].isalpha() else ""), template)
 
 
 def check_message(text: str, file: Path, key: str,
@@ -110,14 +128,8 @@ class Translator:
             template = self.catalogue[key]
         except KeyError:
             raise InputError("render.missing_message", key=key, lang=self.lang) from None
-        if self.lang == "zh" and "{" in template:
-            # a value that opens with a digit or a Latin letter ("119号劳动者", "Arellano 与
-            # Bond") is set off from the Chinese before it by a space, as the catalogue sets
-            # off its numbers and names ("1982 年 119号…", "均取自 Arellano…")
-            template = _AFTER_HANZI.sub(
-                lambda m: (" " if isinstance(v := params.get(m[1]), str) and v[:1].isascii()
-                           and v[:1].isalnum() else "") + m[0],
-                template)
+        if self.lang == "zh":
+            template = spaced(template, params)
         try:
             text = template.format(**{**self.nouns, **params})
         except (KeyError, IndexError, ValueError) as exc:
