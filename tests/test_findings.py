@@ -193,7 +193,7 @@ def test_english_titles_opening_with_a_label_are_capitalised():
     assert t("mid", variable="high-tech exports") == "Trends in high-tech exports"
     assert t("num", n=3) == "3 regions"
     zh = Translator({"title": "{variable}分地区排名"}, "zh")
-    assert zh("title", variable="tc") == "tc分地区排名"
+    assert zh("title", variable="tc") == "tc 分地区排名"  # not capitalised (spaced: i18n.spaced)
 
 
 def test_laggards_follow_which_way_is_better():
