@@ -436,6 +436,18 @@ def test_a_unit_in_the_header_becomes_the_variables_unit(tmp_path, header, name,
     assert config.unit(header, "en") == english
 
 
+def test_a_label_copied_from_its_header_does_not_say_the_unit_twice(tmp_path):
+    """`label = { zh = "出口额（亿元）" … }` copied from the header: the tables add the unit
+    (出口额（亿元）合计), so the label is 出口额; a bracket that is not the unit stays."""
+    text = BASE + ('\n[variables."出口额（亿元）"]\nlabel = { zh = "出口额（亿元）", '
+                   'en = "exports" }\n[variables."企业数（家）"]\n'
+                   'label = { zh = "企业数（对数）", en = "firms (log)" }\n')
+    config = load_config(write(tmp_path, text))
+    assert config.label("出口额（亿元）", "zh") == "出口额"
+    assert config.label("出口额（亿元）", "en") == "exports"
+    assert config.label("企业数（家）", "zh") == "企业数（对数）"
+
+
 def test_a_derived_column_is_labelled_from_its_source(tmp_path):
     """Issue 24: `ln_c` made by `prepare.log` reads "industrial clusters (log)" in the
     English brief and "产业集群数（对数）" in the Chinese one, not its column name."""

@@ -168,6 +168,10 @@ def test_what_each_brief_reads_from_its_panel(run):
         assert tied == ["worker 51", "worker 207", "worker 289"], tied
         assert "In 1982, worker 119 had the highest wage (log)" in en
         assert "Source: Cornwell and Rupert (1988)" in en and "来源未注明" not in zh
+        # the weak-instrument 2SLS has an unbounded Anderson–Rubin set: no bar, and the
+        # chart's caption says so
+        assert "(two-way FE 2SLS not drawn: its Anderson–Rubin confidence set under weak " \
+               "instruments is unbounded)" in en
     if study == "pwt_five_yearly":
         assert (recent["n"], recent["n_first"], recent["n_last"]) == (38, 38, 39)
         assert "over the 38 economies with figures in both years" in en

@@ -304,4 +304,7 @@ def test_the_english_brief_of_the_workbook_has_no_chinese(tmp_path):
     page = Page((Path(done.output) / "brief_en.html").read_text(encoding="utf-8"))
     words = "".join(page.text)
     assert "Hangzhou" in words and "Yiwu" in words
+    # no data.source: the note says the file is all it knows, not "Source: bureau.xlsx"
+    assert "Source: the data file bureau.xlsx, for every variable; where its figures come " \
+           "from is not stated." in " ".join(" ".join(page.text).split())
     assert not re.findall(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]", words)

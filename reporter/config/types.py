@@ -347,7 +347,11 @@ class Config:
         a unit in brackets at its end, which `unit` gives: `企业数（家）` is 企业数, 家)."""
         var = self.variables.get(variable)
         if var is not None and var.label is not None:
-            return var.label.get(lang)
+            text = var.label.get(lang)
+            # a label copied from its header keeps the unit the tables add again
+            # ("出口额（亿元）" with the unit 亿元 is 出口额)
+            name, unit = header_unit(text)
+            return name if unit is not None and unit == self.unit(variable, lang) else text
         made = self.prepare.derived().get(variable)
         if made is not None:  # a derived column: worded from its source's label
             kind, sources = made[0].split(".")[1], [self.label(c, lang) for c in made[1]]

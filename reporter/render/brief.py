@@ -525,6 +525,8 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
         "findings": [_sentence(f, results, config, t) for f in results.findings],
         "recommendations": recommended,
         "glance": _glance(results, config, t, recommended),
+        # the coefficient chart's caption, naming a specification it cannot draw
+        "coefficients_caption": _coefficients_caption(results, config, t),
         "recommendations_intro": (
             t("findings.recommendations_intro_themes", themes=themes_named(config, t))
             if config.study_themes() else t("findings.recommendations_intro")),
@@ -665,6 +667,21 @@ def _coefficient_rows(results: Results, config: Config,
         rows.append((m.label[lang] + ("†" if m.diagnostics.get("weak_instruments") else ""),
                      c.estimate, low, high))
     return rows
+
+
+def _coefficients_caption(results: Results, config: Config, t: Translator) -> str:
+    """The coefficient chart's caption; a weak-instrument specification whose Anderson–Rubin
+    set is unbounded has no bar to draw, and the caption says so."""
+    core = config.model.core
+    omitted = [fmt.midsentence(m.label[t.lang]) if t.lang == "en" else m.label[t.lang]
+               for m in specifications(results, core)
+               if core_coefficient(m, core) is not None
+               and m.diagnostics.get("weak_instruments")
+               and m.diagnostics.get("ar_ci_kind") != "bounded"]
+    label = config.label(core, t.lang)
+    if not omitted:
+        return t("chart.coefficients.caption", core=label)
+    return t("chart.coefficients.caption_omitted", core=label, models=listed(omitted, t))
 
 
 def _charts(results: Results, config: Config, t: Translator, folder: Path, medium: str,

@@ -578,7 +578,9 @@ def variables_table(results: Results, config: Config, t: Translator) -> Table:
              t("table.variables.note_file") if results.data.file in sources else ""]
     if len(sources) == 1 and len(rows) > 1:  # one source for all: said once, below
         header, rows = header[:-1], [Row(row.cells[:-1], row.kind) for row in rows]
-        notes = [t("table.variables.note_one_source", source=sources.pop())]
+        source = sources.pop()
+        notes = [t("table.variables.note_only_file", file=source) if source ==
+                 results.data.file else t("table.variables.note_one_source", source=source)]
     return Table("variables", t("table.variables.title"), header, tuple(rows),
                  tuple(n for n in notes if n))
 
