@@ -61,7 +61,7 @@ class Analysis:
         from reporter.render.tables import build_tables
 
         t = Translator(load_catalogue(self.template_dirs, lang), lang,
-                       self.config.wording()[lang])
+                       self.config.wording()[lang], self.config.with_the())
         out = {}
         for table_id, table in build_tables(self.results, self.config, t).items():
             columns = _unique([c.text or " " for c in table.header])

@@ -204,9 +204,9 @@ def test_what_each_brief_reads_from_its_panel(run):
         assert loo["min_without"] == "90" and "−0.3387 (without firm 90)" in en
         assert "（剔除 90号企业）" in zh
         # the first page's evidence names the model's variables, logs as logs
-        assert "association between wage (log) and employment (log); it is not" in en
+        assert "association between the wage (log) and employment (log); it is not" in en
     if study == "new_england":  # no reliable evidence: nothing to read as an association
-        assert "The data give no reliable evidence that public capital stock" in en
+        assert "The data give no reliable evidence that the public capital stock" in en
         assert "read as an association" not in en and "只能理解为相关关系" not in zh
         assert "it is significant in none of them" in en and "但均不显著" in zh
     if study == "crime":  # counties are places: the ranking's advice stays
@@ -215,6 +215,9 @@ def test_what_each_brief_reads_from_its_panel(run):
         assert results["status"]["variable"] == "crmrte"
         assert "Level in 1987 (crimes per person)" in _csv_rows(folder, "ranking")[1]
         assert "county 119 had the highest crime rate (0.0990)" in en
-        assert "this brief describes crime rate and how it relates to probability of " \
-               "arrest." in en
+        # variables.<name>.article: "the crime rate" in sentences, bare in titles
+        assert "this brief describes the crime rate and how it relates to the probability " \
+               "of arrest." in en
+        assert "1% more probability of arrest goes with" in en and "the the" not in en
+        assert "Table 1. Crime rate by county in 1987" in en
         assert {"learn_from_leader", "leader_laggard_coordination"} & set(ids), ids

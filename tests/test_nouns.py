@@ -128,3 +128,25 @@ def test_a_name_in_latin_letters_or_digits_is_spaced_from_the_chinese_around_it(
     # and a name that ends with a Latin letter from the Chinese after it
     assert t("top", year=1986, top="Massachusetts", low="Vermont", n=6) == (
         "1986 年 Massachusetts 最高，Vermont 最低；共6个地区")
+
+
+def test_english_sentences_give_a_singular_label_its_article():
+    """`variables.<name>.article = "the"`: sentences read "the crime rate"; a word that
+    rules the article out keeps it bare, as do titles opening with the label, equations
+    and Chinese."""
+    labels = {"crime rate", "probability of arrest"}
+    t = Translator({"s": "{core} goes with {dependent}.", "more": "1% more {core} goes with "
+                    "{size}% less {dependent}.", "title": "{dependent} by county",
+                    "caption": "The coefficient of {core}", "eq": "{dependent}ᵢₜ = β·{core}ᵢₜ",
+                    "mean": "In 1987, mean {dependent} fell."}, "en", the=labels)
+    values = {"core": "probability of arrest", "dependent": "crime rate", "size": 3}
+    assert t("s", **values) == "The probability of arrest goes with the crime rate."
+    assert t.inline("s", **values) == "the probability of arrest goes with the crime rate."
+    assert t("more", **values) == "1% more probability of arrest goes with 3% less crime rate."
+    assert t("title", **values) == "Crime rate by county"
+    assert t("caption", **values) == "The coefficient of the probability of arrest"
+    assert t("eq", **values) == "Crime rateᵢₜ = β·probability of arrestᵢₜ"
+    assert t("mean", **values) == "In 1987, mean crime rate fell."
+    assert t("s", core="employment", dependent="exports") == "Employment goes with exports."
+    zh = Translator({"s": "{core}与{dependent}相关。"}, "zh", the=labels)
+    assert zh("s", core="逮捕概率", dependent="犯罪率") == "逮捕概率与犯罪率相关。"

@@ -69,7 +69,8 @@ SCHEMA: dict[str, Keys] = {
 VARIABLE_KEYS: Keys = {
     "label": (label, False), "unit": (label, False), "source": (label, False),
     "better": (choice(literals.BETTER), False), "lever": (boolean, False),
-    "levels": (levels, False), "theme": (themes, False), "log_of": (string, False)}
+    "levels": (levels, False), "theme": (themes, False), "log_of": (string, False),
+    "article": (choice(("the", "none")), False)}
 VARIABLE_FIELDS = {"theme": "themes"}  # config key -> VariableConfig field, where they differ
 _POOLED: Keys = {"pooling": (choice(POOLINGS), False), "shift": (at_least(0.0), False)}
 _TRADE: Keys = {

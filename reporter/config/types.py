@@ -159,6 +159,9 @@ class VariableConfig:
     # the column it is the natural log of, when the data give both (R's plm::Crime): the
     # status section then shows that level, as it does for a log made by prepare.log
     log_of: str | None = None
+    # "the": English running text reads "the crime rate", not "crime rate" (a singular
+    # noun); "none" (the default): mass nouns and plurals ("employment", "exports")
+    article: str = "none"
 
 
 def _no_names() -> Mapping[str, Any]:
@@ -322,6 +325,19 @@ class Config:
         nouns ({noun}, {nouns}, {Noun}, {Nouns}, {whole}) and the study's {topic}."""
         return {lang: {**nouns, "topic": self.topic(lang)}
                 for lang, nouns in self.nouns().items()}
+
+    def with_the(self) -> frozenset[str]:
+        """The English labels that running text gives "the" (`variables.<name>.article`):
+        each such variable's label, without its "(log)" too, and the labels of the logs
+        made from it or declared of it."""
+        out: set[str] = set()
+        names = {*self.variables, *self.prepare.derived(), *self.model.variables}
+        for name in names:
+            specs = (self.variables.get(name), self.variables.get(self.level_of(name)))
+            if any(spec is not None and spec.article == "the" for spec in specs):
+                label = self.label(name, "en")
+                out |= {label, LOG_MARK.sub("", label)}
+        return frozenset(out)
 
     def is_log(self, variable: str) -> bool:
         """Whether the variable is a natural log: made by `prepare.log`, or labelled or

@@ -27,7 +27,7 @@ from reporter.render.charts import (
 )
 from reporter.render.export import export_tables
 from reporter.render.html import render_html
-from reporter.render.i18n import Translator, listed, load_catalogue, spaced
+from reporter.render.i18n import Translator, listed, load_catalogue, spaced, with_the
 from reporter.render.tables import (
     Table,
     build_tables,
@@ -302,7 +302,9 @@ def _recommendation_texts(results: Results, config: Config, t: Translator,
             out.append(None)
             continue
         values = {**fill, "item": item}
-        text = (spaced(entry[lang], values) if lang == "zh" else entry[lang]).format(**values)
+        template = (spaced(entry[lang], values) if lang == "zh"
+                    else with_the(entry[lang], values, t.the))
+        text = template.format(**values)
         cited = sorted(numbers[k, v] for k, v in chosen.get("findings", ())
                        if (k, v) in numbers)
         if cited:  # which findings it rests on, as the findings list numbers them
@@ -448,7 +450,8 @@ def sentences(results: Results, config: Config,
     findings: list[dict[str, str]] = [{} for _ in results.findings]
     advice: list[dict[str, str] | None] = [{} for _ in results.recommendations]
     for lang in LANGUAGES:
-        t = Translator(load_catalogue(template_dirs, lang), lang, config.wording()[lang])
+        t = Translator(load_catalogue(template_dirs, lang), lang, config.wording()[lang],
+                   config.with_the())
         for worded, finding in zip(findings, results.findings, strict=True):
             worded[lang] = _sentence(finding, results, config, t)
         for i, text in enumerate(_recommendation_texts(results, config, t, rules)):
@@ -491,7 +494,8 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
     drawn again. `export`: write every table to `tables/` beside the charts as CSV and
     XLSX (False when another medium's render of the same brief did). `undefined`: see
     html.environment."""
-    t = Translator(load_catalogue(template_dirs, lang), lang, config.wording()[lang])
+    t = Translator(load_catalogue(template_dirs, lang), lang, config.wording()[lang],
+                   config.with_the())
     rules = load_rules(template_dirs)
     order = {key: i for i, key in enumerate(rules.key_messages)}
     key_findings = [f for f in results.findings if f.key in order][:rules.max_key_messages]
@@ -589,7 +593,8 @@ def _sample_note(results: Results, t: Translator) -> str:
 def draw_charts(results: Results, config: Config, lang: str, template_dirs: Sequence[Path],
                 chart_dir: Path, medium: str = "print") -> dict[str, tuple[Path, ...]]:
     """The brief's charts for `lang` and `medium`, drawn once for several renders."""
-    t = Translator(load_catalogue(template_dirs, lang), lang, config.wording()[lang])
+    t = Translator(load_catalogue(template_dirs, lang), lang, config.wording()[lang],
+                   config.with_the())
     return _charts(results, config, t, chart_dir, medium,
                    _coefficient_rows(results, config, lang))
 

@@ -40,6 +40,34 @@ def spaced(template: str, params: Mapping[str, object]) -> str:
                           and v[-1:].isascii() and v[-1:].isalpha() else ""), template)
 
 
+# words after which a label reads without "the": "1% more probability of arrest", "mean
+# crime rate", "the highest crime rate"
+_NO_THE = frozenset({"more", "less", "mean", "average", "highest", "lowest", "higher",
+                     "lower", "the", "a", "an", "its", "their", "each", "every", "per", "no"})
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def with_the(template: str, params: Mapping[str, object], labels: Collection[str]) -> str:
+    """An English sentence template with "the" before each placeholder whose value is one
+    of `labels` (Config.with_the: "the crime rate"), unless a word before it rules the
+    article out ("more", "mean", "highest"). A title or caption (no sentence end in it)
+    keeps a label that opens it bare ("Crime rate by county"), and an equation its
+    subscripted labels."""
+    if not labels:
+        return template
+    sentence = re.search(r"[.!?](\s|$)", template) is not None
+    out, last = [], 0
+    for match in _PLACEHOLDER.finditer(template):
+        value = params.get(match[1])
+        before = re.findall(r"[A-Za-z]+", template[max(0, match.start() - 20):match.start()])
+        if isinstance(value, str) and value in labels and (
+                (not before and sentence) or (before and before[-1].lower() not in _NO_THE)) \
+                and not template[match.end():].startswith("ᵢ"):
+            out.append(template[last:match.start()] + "the ")
+            last = match.start()
+    return "".join(out) + template[last:]
+
+
 def check_message(text: str, file: Path, key: str,
                   allowed: Collection[str] | None = None) -> set[str]:
     """An editor's message is a format string whose placeholders are plain names (no
@@ -110,9 +138,12 @@ class Translator:
     """`t(key, **params)` for templates: the catalogue entry with `{params}` filled in."""
 
     def __init__(self, catalogue: dict[str, str], lang: str,
-                 nouns: Mapping[str, str] | None = None) -> None:
+                 nouns: Mapping[str, str] | None = None,
+                 the: Collection[str] = ()) -> None:
         self.catalogue = catalogue
         self.lang = lang
+        # English labels that sentences give "the" (Config.with_the)
+        self.the = frozenset(the) if lang == "en" else frozenset()
         # {noun}, {nouns}, {Noun}, {Nouns} (what the entities are): in every message
         self.nouns = dict(nouns if nouns is not None else DEFAULT_NOUNS[lang])
 
@@ -130,13 +161,15 @@ class Translator:
             raise InputError("render.missing_message", key=key, lang=self.lang) from None
         if self.lang == "zh":
             template = spaced(template, params)
+        opens_with_label = template.startswith("{")
+        template = with_the(template, params, self.the)
         try:
             text = template.format(**{**self.nouns, **params})
         except (KeyError, IndexError, ValueError) as exc:
             raise InputError("render.bad_placeholder", key=key, lang=self.lang,
                              detail=f"{type(exc).__name__}: {exc}",
                              given=", ".join(sorted(params)) or "—") from None
-        if opens and self.lang == "en" and template.startswith("{") and text[:1].islower():
+        if opens and self.lang == "en" and opens_with_label and text[:1].islower():
             text = text[0].upper() + text[1:]  # a label opens the title or sentence
         return text
 
