@@ -129,6 +129,7 @@ def _run_with(tmp_path, folder, *extra: str):
     ("{{ 1 + 'a' }}", "TypeError"),
     ('{% for i in range(100000) %}{{ "x" * 1000 }}{% endfor %}', "characters of HTML"),
 ])
+@pytest.mark.slow
 def test_template_that_breaks_the_machine_is_exit_2(tmp_path, template, words):
     out = _run_with(tmp_path, _editor(tmp_path, {"brief.html.j2": template}))
     assert words in out and "brief.html.j2" in out
@@ -136,6 +137,7 @@ def test_template_that_breaks_the_machine_is_exit_2(tmp_path, template, words):
     assert check.exit_code == 2 and words in check.output, check.output
 
 
+@pytest.mark.slow
 def test_template_that_never_ends_is_stopped(tmp_path, monkeypatch):
     from reporter.render import html
 

@@ -90,6 +90,7 @@ def console_script() -> str:
     return str(path)
 
 
+@pytest.mark.slow
 def test_readme_commands_in_a_real_process(tmp_path):
     """`reporter run` with no arguments, from a fresh working directory, as the README says."""
     done = subprocess.run([console_script(), "run"], cwd=tmp_path, capture_output=True,

@@ -51,17 +51,29 @@ def _close(actual: float, expected: float, what: str) -> None:
     assert actual == pytest.approx(expected, rel=RTOL, abs=0), what
 
 
-@pytest.fixture(scope="module")
-def run(request, tmp_path_factory):
-    """`reporter run` of one corpus study in both languages: (exit code, CLI output, the
-    brief's folder)."""
-    study = request.param
+def _run(study: str, tmp_path_factory, *formats: str):
+    """`reporter run` of one corpus study in both languages: (study, exit code, CLI output,
+    the brief's folder)."""
     config = CORPUS / study / "study.toml"
     out = tmp_path_factory.mktemp(f"corpus_{study}")
     done = CliRunner().invoke(main, ["run", "--config", str(config), "--output", str(out),
-                                     "--lang", "zh,en"])
+                                     "--lang", "zh,en",
+                                     *(("--format", ",".join(formats)) if formats else ())])
     loaded = load_config(config)
     return study, done.exit_code, done.output, out / loaded.study.id / str(loaded.study.year)
+
+
+@pytest.fixture(scope="module")
+def run(request, tmp_path_factory):
+    """The run of one corpus study as its user runs it: both briefs and every table."""
+    return _run(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def numbers(request, tmp_path_factory):
+    """Its results.json alone (no brief is drawn: the development loop checks the numbers
+    against R, and the slow run, which CI runs, reads the briefs)."""
+    return _run(request.param, tmp_path_factory, "json")
 
 
 def test_the_corpus_is_complete():
@@ -72,14 +84,14 @@ def test_the_corpus_is_complete():
         assert hashlib.md5(data).hexdigest() == ref["data_md5"], (
             f"{ref['data_file']} changed: rerun Rscript tests/corpus/make_corpus.R {study}")
 
-# one parametrisation of `run` for every test, so that each study runs once (pytest keeps
-# a module-scoped fixture while the next test has the same parameter)
+# one parametrisation of each fixture for every test, so that each study runs once (pytest
+# keeps a module-scoped fixture while the next test has the same parameter)
 @pytest.mark.parametrize("model_id", ["baseline", "baseline_controls", "re"])
-@pytest.mark.parametrize("run", STUDIES, indirect=True)
-def test_estimates_match_r(request, run, model_id):
+@pytest.mark.parametrize("numbers", STUDIES, indirect=True)
+def test_estimates_match_r(request, numbers, model_id):
     """The two-way FE baselines (coefficients and the contract's entity-clustered SEs) and
     the Swamy-Arora random effects in results.json equal plm's to 1e-6."""
-    study, code, output, folder = run
+    study, code, output, folder = numbers
     refs = _reference(study)["models"]
     if model_id not in refs:
         pytest.skip(f"{study} has no controls: its two-way FE is `baseline`")
@@ -106,6 +118,7 @@ def _pdf_pages(path: Path) -> int:
 @pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
                     reason="poppler-utils not installed")
 @pytest.mark.parametrize("run", STUDIES, indirect=True)
+@pytest.mark.slow
 def test_runs_end_to_end(request, run):
     """Exit 0, both briefs within the page budget and the page's width, without a page a
     reader stops at (studies.layout_faults), the English one in English."""
@@ -138,6 +151,7 @@ def _csv_rows(folder: Path, table: str) -> list[str]:
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 @pytest.mark.parametrize("run", STUDIES, indirect=True)
+@pytest.mark.slow
 def test_what_each_brief_reads_from_its_panel(run):
     """What a page-by-page read of the corpus briefs found, kept: the robustness table opens
     with the main model (core only when there are no controls); the method's equation has

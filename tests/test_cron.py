@@ -85,6 +85,7 @@ def cron_run(tmp_path_factory):
     return home / "my-study", done, target, seconds
 
 
+@pytest.mark.slow
 def test_crontab_line_works_as_written_and_is_quiet(cron_run):
     study, done, target, _ = cron_run
     assert done.returncode == 0, done.stderr
@@ -109,6 +110,7 @@ def _pdf_text(path: Path) -> bytes:
     return data + b"".join(inflated)
 
 
+@pytest.mark.slow
 def test_progress_on_a_terminal(tmp_path):
     """With stderr on a terminal, one self-overwriting line names each stage."""
     primary, secondary = pty.openpty()
@@ -135,6 +137,7 @@ def test_progress_on_a_terminal(tmp_path):
     assert len(stdout.splitlines()) == 1 and "results.json" in stdout
 
 
+@pytest.mark.slow
 def test_second_run_exits_4_at_once_in_a_real_process(cron_run):
     study, _, target, _ = cron_run
     before = _tree(target)
@@ -237,6 +240,7 @@ def _delays(seconds: float, count: int, seed: int, stretch: float = 1.05) -> lis
     return [round(rng.uniform(0.2, stretch * seconds), 2) for _ in range(count)]
 
 
+@pytest.mark.slow
 def test_sigkill_of_real_runs_keeps_previous_outputs_and_reruns_are_identical(cron_run,
                                                                               tmp_path):
     """Two runs killed at random moments and one let to finish, side by side; the one

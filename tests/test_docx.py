@@ -184,6 +184,7 @@ def _soffice() -> str:
     return executable
 
 
+@pytest.mark.slow
 def test_libreoffice_opens_and_prints_it(runs, tmp_path):
     soffice = _soffice()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

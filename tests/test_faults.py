@@ -210,6 +210,7 @@ def _fill(disk: Path, leave: int) -> None:
 
 
 @pytest.mark.parametrize("leave", [600_000, 0], ids=["fills-while-writing", "already-full"])
+@pytest.mark.slow
 def test_full_disk_is_exit_2_with_the_reason_and_keeps_the_brief(published, tmp_path, leave):
     with _tmpfs(tmp_path / "disk", "12m") as disk:
         out, before = _copy(published, disk / "out")
@@ -255,6 +256,7 @@ def _wait_for(log: Path, line: str, child: subprocess.Popen, after: int = 0,
 @pytest.mark.parametrize(("signum", "stage"), [
     (signal.SIGTERM, "render"), (signal.SIGINT, "battery"), (signal.SIGHUP, "render"),
     (signal.SIGTERM, "load")])
+@pytest.mark.slow
 def test_signal_ends_the_run_cleanly(published, tmp_path, signum, stage):
     out, before = _copy(published, tmp_path / "out")
     log = out / "reporter.log"
@@ -306,6 +308,7 @@ def test_sigint_while_importing_is_one_bilingual_line(tmp_path, delay):
     assert "Traceback" not in err and "已中断" in err and "SIGINT" in err
 
 
+@pytest.mark.slow
 def test_sighup_stops_a_batch_and_names_what_finished(published, tmp_path):
     out, before = _copy(published, tmp_path / "out")
     study = tmp_path / "second.toml"

@@ -80,6 +80,7 @@ def _pages(briefs):
             yield study, lang, analysis, path, Page(path.read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_each_page_is_one_file_that_loads_nothing_from_outside(briefs, tmp_path):
     for study, lang, _, path, page in _pages(briefs):
         ids = {attrs["id"] for _, attrs in page.tags if "id" in attrs}
@@ -184,6 +185,7 @@ MEASURE = """(() => {
 })()"""
 
 
+@pytest.mark.slow
 def test_a_phone_and_a_desktop_show_it_well(briefs):
     browser = Browser(_browser_or_skip())
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

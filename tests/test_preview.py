@@ -92,6 +92,7 @@ def test_only_charts_are_served_beside_the_pages(served):
         assert _get(url + path)[0] == 404, path
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_preview_with_exit_130(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "reporter", "templates", "preview", str(tmp_path), "--port",

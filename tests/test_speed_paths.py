@@ -171,6 +171,7 @@ def test_batch_one_failing_study_does_not_stop_the_next(tmp_path):
     assert not (out / "typo").exists()
 
 
+@pytest.mark.slow
 def test_batch_with_a_pool_exits_with_the_worst_code(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", "--config", str(_typo(tmp_path)), "--config",
@@ -188,6 +189,7 @@ def test_jobs_must_be_positive():
     assert result.exit_code == 2
 
 
+@pytest.mark.slow
 def test_batch_pool_workers_start_warm():
     """A pool worker imports the rendering libraries once, before its first study."""
     import multiprocessing

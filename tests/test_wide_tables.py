@@ -62,6 +62,7 @@ def eight_groups(tmp_path_factory):
                                 text=True, check=True).stdout for flags in (["-layout"], []))
 
 
+@pytest.mark.slow
 def test_every_group_and_the_equal_effects_test_are_printed(eight_groups):
     text, read = eight_groups
     read = " ".join(read.split())

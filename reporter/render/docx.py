@@ -394,9 +394,18 @@ class _Writer:
         self.document = document
         self.folder = folder
         self.break_next = False  # the next paragraph starts a page (a new section)
+        self._style_ids: dict[str, str] = {}
+
+    def styled(self, paragraph, style: str):
+        """`paragraph.style = style`, by the style's id looked up once: python-docx scans
+        every style of the document for each assignment (two thirds of the writing)."""
+        if style not in self._style_ids:
+            self._style_ids[style] = self.document.styles[style].style_id
+        paragraph._p.style = self._style_ids[style]
+        return paragraph
 
     def paragraph(self, style: str, node: Node | None = None, text: str | None = None):
-        paragraph = self.document.add_paragraph(style=style)
+        paragraph = self.styled(self.document.add_paragraph(), style)
         if self.break_next:
             paragraph.paragraph_format.page_break_before = True
             self.break_next = False
@@ -576,11 +585,11 @@ class _Writer:
             if kind == "head":
                 header = OxmlElement("w:tblHeader")
                 trpr.append(header)
+            row_cells = row.cells  # python-docx rebuilds the row's grid on every access
             for c in range(columns):
-                cell = row.cells[c]
+                cell = row_cells[c]
                 cell.width = Mm(widths[c])
-                paragraph = cell.paragraphs[0]
-                paragraph.style = self.document.styles["Table Text"]
+                paragraph = self.styled(cell.paragraphs[0], "Table Text")
                 source = cells[c] if c < len(cells) else None
                 label = c == 0 or (source is not None and "label" in source.classes)
                 paragraph.alignment = (WD_ALIGN_PARAGRAPH.LEFT if label
@@ -636,9 +645,9 @@ class _Writer:
         table = self.document.add_table(rows=len(rows), cols=columns)
         _table_borders(table, top=0, bottom=0)
         for r, cells in enumerate(rows):
+            row_cells = table.rows[r].cells
             for c, source in enumerate(cells):
-                cell = table.rows[r].cells[c]
+                cell = row_cells[c]
                 cell.width = Mm(48 if c == 0 and columns > 1 else TEXT_WIDTH_MM - 48)
-                paragraph = cell.paragraphs[0]
-                paragraph.style = self.document.styles["Table Text"]
+                paragraph = self.styled(cell.paragraphs[0], "Table Text")
                 self.inline(paragraph, source)
