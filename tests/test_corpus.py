@@ -223,6 +223,13 @@ def test_what_each_brief_reads_from_its_panel(run):
         assert "The data give no reliable evidence that the public capital stock" in en
         assert "read as an association" not in en and "只能理解为相关关系" not in zh
         assert "it is significant in none of them" in en and "但均不显著" in zh
+        # the states ranked by their output (status.share = the ranked column): a small
+        # state is small, not lagging, and the largest is no model
+        ranking = next(f for f in results["findings"] if f["key"] == "ranking")["params"]
+        assert ranking["laggards"] == [] and ranking["best"] is None
+        assert not {"learn_from_leader", "leader_laggard_coordination"} & set(ids), ids
+        assert "lagging" not in en and "落后" not in zh
+        assert "the mean of gross state product" not in en  # the total says it once
     if study == "crime":  # counties are places: the ranking's advice stays
         # the package's own log has its rate beside it (variables.lcrmrte.log_of): the
         # status section shows crimes per person, with three significant digits

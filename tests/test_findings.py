@@ -437,3 +437,6 @@ def test_a_large_exporter_is_not_called_lagging():
     assert laggards(status, 0.4, "higher") == ["f", "e"]
     assert laggards(status, 0.4, "higher", "higher") == ["f"]
     assert laggards(status, 0.4, "higher", "neither") == ["f", "e"]  # deaths: no filter
+    # ranking the exports themselves ranks by size: the smallest is not lagging
+    by_size = replace(status, variable="exports")
+    assert laggards(by_size, 0.4, "higher", "higher") == []

@@ -150,3 +150,17 @@ def test_english_sentences_give_a_singular_label_its_article():
     assert t("s", core="employment", dependent="exports") == "Employment goes with exports."
     zh = Translator({"s": "{core}与{dependent}相关。"}, "zh", the=labels)
     assert zh("s", core="逮捕概率", dependent="犯罪率") == "逮捕概率与犯罪率相关。"
+
+
+@pytest.mark.parametrize(("region", "whole"), [
+    ('{ zh = "美国", en = "United States" }', ("全国", "national")),
+    ('{ zh = "美国新英格兰地区", en = "New England" }', ("全地区", "regional"))])
+def test_states_make_a_nation_unless_the_study_covers_a_region_of_them(tmp_path, region,
+                                                                       whole):
+    """{whole} over states: the nation's total (全国), but New England's six states are a
+    region of it (全地区), not 全国."""
+    path = write_study(tmp_path, MODEL)
+    path.write_text(path.read_text(encoding="utf-8").replace('region = "R"', (
+        f'region = {region}\nentities = {{ zh = "州", en = "state" }}')), encoding="utf-8")
+    nouns = load_config(path).nouns()
+    assert (nouns["zh"]["whole"], nouns["en"]["whole"]) == whole

@@ -96,10 +96,12 @@ _PROVINCES = {"省", "省份", "省区市", "省（区、市）", "省(区、市
 
 def _whole(region: str, noun: str) -> tuple[str, str]:
     """{whole} in Chinese and English: 全国 / national over a country's provinces or
-    states, else by the region's suffix (全省 / provincial …), else 全部… / overall."""
-    if noun.strip() in _PROVINCES:
-        return "全国", "national"
+    states (全地区 / regional over some of them: 美国新英格兰地区), else by the region's
+    suffix (全省 / provincial …), else 全部… / overall."""
     region = region.strip()
+    if noun.strip() in _PROVINCES:
+        return (("全地区", "regional") if region.endswith(("地区", "区域"))
+                else ("全国", "national"))
     return next(((zh, en) for suffix, zh, en in _WHOLE if region.endswith(suffix)),
                 (f"全部{noun.strip()}", "overall"))
 

@@ -386,7 +386,8 @@ def _glance(results: Results, config: Config, t: Translator,
     # the entities present in both (an entry is not a rise)
     matched = bool(recent) and recent.get("first") is not None and not (
         recent["n"] == recent["n_first"] == recent["n_last"])
-    if at:
+    # the mean of a column the total line has just given says it again: said once
+    if at and not (total_growth is not None and level == share):
         now, before = ((recent["last"], recent["first"]) if matched else
                        (status.dependent_mean[at], status.dependent_mean[at - 1]))
         mean_change = now - before

@@ -56,8 +56,11 @@ def use_dots(values: Sequence[float]) -> bool:
 
 def dependent_better(config: Config) -> str:
     """Which way the status variable is good: `better` of the dependent, else of the level
-    it is the log of (Config.level_of; a log keeps the direction)."""
+    it is the log of (Config.level_of; a log keeps the direction); neither when the ranked
+    column is the total the entities hold shares of (a ranking by size has no best)."""
     dependent = config.model.dependent
+    if config.status.share is not None and config.status.share == config.level_of(dependent):
+        return "neither"
     better = config.better(dependent)
     return better if better != "neither" else config.better(config.level_of(dependent))
 
