@@ -164,3 +164,12 @@ def test_states_make_a_nation_unless_the_study_covers_a_region_of_them(tmp_path,
         f'region = {region}\nentities = {{ zh = "州", en = "state" }}')), encoding="utf-8")
     nouns = load_config(path).nouns()
     assert (nouns["zh"]["whole"], nouns["en"]["whole"]) == whole
+
+
+def test_a_label_opening_with_the_nouns_character_is_joined_by_de():
+    """各州的州生产总值, not 各州州生产总值; 各县犯罪率 and English unchanged."""
+    catalogue = {"up": "各{noun}{dependent}的均值上升。"}
+    states = Translator(catalogue, "zh", {"noun": "州", "nouns": "州"})
+    assert states("up", dependent="州生产总值") == "各州的州生产总值的均值上升。"
+    counties = Translator(catalogue, "zh", {"noun": "县", "nouns": "县"})
+    assert counties("up", dependent="犯罪率") == "各县犯罪率的均值上升。"

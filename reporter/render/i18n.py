@@ -40,6 +40,9 @@ def spaced(template: str, params: Mapping[str, object]) -> str:
                           and v[-1:].isascii() and v[-1:].isalpha() else ""), template)
 
 
+# the entities' noun right before another placeholder ("各{noun}{dependent}")
+_NOUN_THEN_LABEL = re.compile(r"\{(noun|nouns|Noun|Nouns)\}\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
 # words after which a label reads without "the": "1% more probability of arrest", "mean
 # crime rate", "the highest crime rate"
 _NO_THE = frozenset({"more", "less", "mean", "average", "highest", "lowest", "higher",
@@ -161,6 +164,7 @@ class Translator:
             raise InputError("render.missing_message", key=key, lang=self.lang) from None
         if self.lang == "zh":
             template = spaced(template, params)
+            template = _NOUN_THEN_LABEL.sub(lambda m: self._joined(m, params), template)
         opens_with_label = template.startswith("{")
         template = with_the(template, params, self.the)
         try:
@@ -172,6 +176,14 @@ class Translator:
         if opens and self.lang == "en" and opens_with_label and text[:1].islower():
             text = text[0].upper() + text[1:]  # a label opens the title or sentence
         return text
+
+    def _joined(self, match: re.Match, params: Mapping[str, object]) -> str:
+        """`{noun}{label}` with 的 between them when the label opens with the noun's last
+        character: 各州的州生产总值, not 各州州生产总值 (各县犯罪率 stays as it is)."""
+        noun, value = self.nouns.get(match[1], ""), params.get(match[2])
+        if isinstance(value, str) and noun and value.startswith(noun[-1]):
+            return f"{{{match[1]}}}的{{{match[2]}}}"
+        return match[0]
 
     def has(self, key: str) -> bool:
         return key in self.catalogue
