@@ -57,11 +57,10 @@ class Analysis:
         cells: stars, parentheses and dashes included); notes in `DataFrame.attrs`."""
         import pandas as pd
 
-        from reporter.render.i18n import Translator, load_catalogue
+        from reporter.render.brief import translator
         from reporter.render.tables import build_tables
 
-        t = Translator(load_catalogue(self.template_dirs, lang), lang,
-                       self.config.wording()[lang], self.config.with_the())
+        t = translator(self.config, self.template_dirs, lang)
         out = {}
         for table_id, table in build_tables(self.results, self.config, t).items():
             columns = _unique([c.text or " " for c in table.header])

@@ -345,13 +345,6 @@ def _marginal_range(model: ModelResult, positive: bool, alpha: float) -> dict[st
             "fades_at": fades, "flips_at": flips}
 
 
-def ranks_a_total(status: Status) -> bool:
-    """Whether the status section ranks the column whose regional total the entities hold
-    shares of (`status.share`): a ranking by size, in which the largest is no model and
-    the smallest not lagging."""
-    return status.share_column is not None and status.share_column == status.variable
-
-
 def laggards(status: Status, quantile: float, better: str = "higher",
              share_better: str = "neither") -> list[str]:
     """Entities behind the others in the reporting year: below the `quantile` of the
@@ -362,7 +355,7 @@ def laggards(status: Status, quantile: float, better: str = "higher",
     the third-largest exporter). When the ranked column is itself that total (gross state
     product, exports), a low value says an entity is small, not behind: nobody is listed.
     The furthest behind first, so that a shortened list names the worst."""
-    if ranks_a_total(status):
+    if status.ranks_a_total:
         return []
     values = np.array([e.value for e in status.entities])
     if better == "higher":
@@ -480,8 +473,8 @@ def findings(models: Sequence[ModelResult], status: Status, config: Config, *,
     better = config.better(dependent)
     lagging = laggards(status, rules.laggard_quantile, better,
                        config.better(status.share_column) if status.share_column else "neither")
-    best = None if ranks_a_total(status) else {"higher": leader.entity,
-                                                "lower": laggard.entity}.get(better)
+    best = None if status.ranks_a_total else {"higher": leader.entity,
+                                              "lower": laggard.entity}.get(better)
     out.append(Finding(key="ranking", grade="fact", model="", variable=level,
                        params={"year": status.report_year, "leader": leader.entity,
                                "leader_value": leader.value, "laggard": laggard.entity,

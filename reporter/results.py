@@ -144,6 +144,13 @@ class Status:
     # in the reporting year (the leave-one-out extremes, an entity that left)
     names: Mapping[str, Mapping[str, str]] = field(default_factory=_frozen)
 
+    @property
+    def ranks_a_total(self) -> bool:
+        """Whether the section ranks the column whose regional total the entities hold
+        shares of (`status.share`): a ranking by size, in which the largest is no model
+        and the smallest not lagging."""
+        return self.share_column is not None and self.share_column == self.variable
+
     def names_in(self, lang: str) -> dict[str, str]:
         """Every entity's name in `lang`, by code."""
         return {**{e: n[lang] for e, n in self.names.items()},

@@ -42,16 +42,6 @@ def _matched_trend(frame: pd.DataFrame, entity: str, time: str, column: str,
     return out
 
 
-def _recent(panel: Panel, frame: pd.DataFrame, dependent: str, years: list[int],
-            levels: pd.DataFrame | None) -> dict:
-    """_matched_trend from the previous period to the reporting year, with the names of
-    the entities that entered or left (those that left are not among the ranked ones)."""
-    out = _matched_trend(frame, panel.entity, panel.time, dependent, years, levels)
-    out["names"] = {e: {lang: panel.entity_name(e, lang) for lang in ("zh", "en")}
-                    for e in (*out["entered"], *out["left"])}
-    return out
-
-
 def _matched_growth(wide: pd.DataFrame, years: list[int]) -> list[float | None]:
     """Growth of the regional total (of an entity x year table) from each year to the next
     over the entities with a value in both years (entries and exits are not growth)."""
@@ -138,7 +128,8 @@ def status(panel: Panel, dependent: str, core: str, report_year: int,
                   n_by_year=tuple(int(n) for n in by_year[dependent].count()),
                   trend=_matched_trend(frame, panel.entity, panel.time, dependent,
                                        list(dep.index)),
-                  recent=_recent(panel, frame, dependent, [before_year, report_year], levels)
+                  recent=_matched_trend(frame, panel.entity, panel.time, dependent,
+                                        [before_year, report_year], levels)
                   if before_year in dep.index and report_year in dep.index else {},
                   variable=dependent, names={e: {lang: panel.entity_name(e, lang)
                                                  for lang in ("zh", "en")}

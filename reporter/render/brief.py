@@ -37,7 +37,7 @@ from reporter.render.tables import (
     specifications,
     status_digits,
 )
-from reporter.results import Finding, Results
+from reporter.results import Finding, ModelResult, Results
 
 # the sections the contents list (those with an anchor and a numbered heading)
 CONTENTS = ("status", "method", "results", "findings", "appendix")
@@ -92,6 +92,13 @@ class RenderedBrief:
     # every table of the brief as exported (the ranking in full), for the table formats
     tables: dict[str, Table] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)  # version and dates of the run
+
+
+def translator(config: Config, template_dirs: Sequence[Path], lang: str) -> Translator:
+    """The study's translator in `lang`: the editors' catalogue over the default, with the
+    study's entity nouns and the English labels that take "the"."""
+    return Translator(load_catalogue(template_dirs, lang), lang, config.wording()[lang],
+                      config.with_the())
 
 
 def _sentence(finding: Finding, results: Results, config: Config, t: Translator) -> str:
@@ -451,8 +458,7 @@ def sentences(results: Results, config: Config,
     findings: list[dict[str, str]] = [{} for _ in results.findings]
     advice: list[dict[str, str] | None] = [{} for _ in results.recommendations]
     for lang in LANGUAGES:
-        t = Translator(load_catalogue(template_dirs, lang), lang, config.wording()[lang],
-                   config.with_the())
+        t = translator(config, template_dirs, lang)
         for worded, finding in zip(findings, results.findings, strict=True):
             worded[lang] = _sentence(finding, results, config, t)
         for i, text in enumerate(_recommendation_texts(results, config, t, rules)):
@@ -495,8 +501,7 @@ def render_brief(results: Results, config: Config, lang: str, template_dirs: Seq
     drawn again. `export`: write every table to `tables/` beside the charts as CSV and
     XLSX (False when another medium's render of the same brief did). `undefined`: see
     html.environment."""
-    t = Translator(load_catalogue(template_dirs, lang), lang, config.wording()[lang],
-                   config.with_the())
+    t = translator(config, template_dirs, lang)
     rules = load_rules(template_dirs)
     order = {key: i for i, key in enumerate(rules.key_messages)}
     key_findings = [f for f in results.findings if f.key in order][:rules.max_key_messages]
@@ -594,8 +599,7 @@ def _sample_note(results: Results, t: Translator) -> str:
 def draw_charts(results: Results, config: Config, lang: str, template_dirs: Sequence[Path],
                 chart_dir: Path, medium: str = "print") -> dict[str, tuple[Path, ...]]:
     """The brief's charts for `lang` and `medium`, drawn once for several renders."""
-    t = Translator(load_catalogue(template_dirs, lang), lang, config.wording()[lang],
-                   config.with_the())
+    t = translator(config, template_dirs, lang)
     return _charts(results, config, t, chart_dir, medium,
                    _coefficient_rows(results, config, lang))
 
@@ -663,27 +667,29 @@ def _coefficient_rows(results: Results, config: Config,
     rows = []
     for m in specifications(results, core):
         c = core_coefficient(m, core)
-        if c is None:
+        if c is None or _undrawable(m):  # the caption says which is missing
             continue
         low, high = c.ci_low, c.ci_high
         if m.diagnostics.get("weak_instruments"):  # the AR set, as in the table
-            if m.diagnostics.get("ar_ci_kind") != "bounded":
-                continue  # an unbounded set has no bar to draw; the table says what it is
             low, high = m.diagnostics["ar_ci_low"], m.diagnostics["ar_ci_high"]
         rows.append((m.label[lang] + ("†" if m.diagnostics.get("weak_instruments") else ""),
                      c.estimate, low, high))
     return rows
 
 
+def _undrawable(model: ModelResult) -> bool:
+    """A weak-instrument specification whose Anderson–Rubin set, which stands in for its
+    interval, is unbounded: the coefficient chart has no bar to draw for it."""
+    return bool(model.diagnostics.get("weak_instruments")) and \
+        model.diagnostics.get("ar_ci_kind") != "bounded"
+
+
 def _coefficients_caption(results: Results, config: Config, t: Translator) -> str:
-    """The coefficient chart's caption; a weak-instrument specification whose Anderson–Rubin
-    set is unbounded has no bar to draw, and the caption says so."""
+    """The coefficient chart's caption, naming the specifications it cannot draw."""
     core = config.model.core
     omitted = [fmt.midsentence(m.label[t.lang]) if t.lang == "en" else m.label[t.lang]
                for m in specifications(results, core)
-               if core_coefficient(m, core) is not None
-               and m.diagnostics.get("weak_instruments")
-               and m.diagnostics.get("ar_ci_kind") != "bounded"]
+               if core_coefficient(m, core) is not None and _undrawable(m)]
     label = config.label(core, t.lang)
     if not omitted:
         return t("chart.coefficients.caption", core=label)

@@ -56,11 +56,8 @@ def use_dots(values: Sequence[float]) -> bool:
 
 def dependent_better(config: Config) -> str:
     """Which way the status variable is good: `better` of the dependent, else of the level
-    it is the log of (Config.level_of; a log keeps the direction); neither when the ranked
-    column is the total the entities hold shares of (a ranking by size has no best)."""
+    it is the log of (Config.level_of; a log keeps the direction)."""
     dependent = config.model.dependent
-    if config.status.share is not None and config.status.share == config.level_of(dependent):
-        return "neither"
     better = config.better(dependent)
     return better if better != "neither" else config.better(config.level_of(dependent))
 
@@ -254,7 +251,8 @@ def _ranking(ax, status: Status, config: Config, t: Translator, screen: bool = F
 
     shown = list(reversed(shown_entities(status, config.status.focus)))
     names = [e.names[t.lang] if e else "…" + " " * i for i, e in enumerate(shown)]
-    better = dependent_better(config)
+    # a ranking by size (Status.ranks_a_total) has no best
+    better = "neither" if status.ranks_a_total else dependent_better(config)
     best = best_entities(status.entities, better)
     colors = [(ACCENT if not best or e.entity in best else MUTED) if e else "none"
               for e in shown]

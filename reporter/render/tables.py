@@ -706,12 +706,12 @@ def ranking_table(results: Results, config: Config, t: Translator,
     notes = [t("table.ranking.note", previous=previous)]
     # who entered and who left since the previous period, by name (an unbalanced panel):
     # those that left have no rank, and those that entered no change
-    names = status.recent.get("names", {})
+    names = status.names_in(t.lang)  # those that left too
     for key in ("entered", "left"):
         if status.recent.get(key):
             notes.append(t(f"table.ranking.note_{key}", year=status.report_year,
                            previous=previous,
-                           names=listed([names[e][t.lang] for e in status.recent[key]], t)))
+                           names=listed([names[e] for e in status.recent[key]], t)))
     if None in shown:
         notes.append(t("table.ranking.note_short" if config.status.focus
                        else "table.ranking.note_short_nofocus", ends=RANKING_ENDS,
